@@ -1,0 +1,13 @@
+module github.com/gatehouse-go/gatehouse/cmd/gatehouse-scan
+
+go 1.25.0
+
+require (
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/text v0.14.0 // indirect
+)
