@@ -86,6 +86,27 @@ const (
 	SysStoreError             Type = "sys_store_error"             // a storage backend failed (policy in Outcome)
 )
 
+// KnownTypes returns every event type this package defines, in a new slice.
+// Metrics use it to keep label values to a fixed set.
+func KnownTypes() []Type {
+	return []Type{
+		AuthnLoginSuccess, AuthnLoginSuccessAfterFail, AuthnLoginFail, AuthnLoginFailMax, AuthnLoginLock,
+		AuthnPasswordChange, AuthnPasswordChangeFail, AuthnTokenCreated, AuthnTokenRevoked, AuthnTokenReuse,
+		AuthnTokenDelete, AuthzFail, AuthzChange, AuthzAdmin, ExcessRateLimitExceeded, InputValidationFail,
+		MaliciousExcess404, MaliciousExtraneous, MaliciousAttackTool, MaliciousCORS, MaliciousDirectReference,
+		PrivilegeChanged, SessionCreated, SessionExpired, SysStartup, SysShutdown, UploadValidation,
+		UserCreated, UserUpdated, UserDeleted,
+		AuthnTokenRefreshed, AuthnTokenInvalid, AuthnAPIKeyCreated, AuthnAPIKeyUsed, AuthnAPIKeyRejected,
+		AuthnAPIKeyRevoked, AuthnLoginSuspicious, MaliciousCSRF, MaliciousXSS, MaliciousSQLi,
+		MaliciousPathTraversal, MaliciousCommandInjection, SysStoreError,
+	}
+}
+
+// KnownOutcomes returns every Outcome this package defines, in a new slice.
+func KnownOutcomes() []Outcome {
+	return []Outcome{OutcomeSuccess, OutcomeFailure, OutcomeBlocked, OutcomeAllowed}
+}
+
 // Severity ranks an event. The zero value is SeverityInfo.
 type Severity uint8
 

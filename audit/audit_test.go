@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -324,4 +328,45 @@ func BenchmarkFromRequest(b *testing.B) {
 	for b.Loop() {
 		_ = FromRequest(r, AuthzFail, SeverityWarn)
 	}
+}
+
+func TestKnownTypesAreDistinctAndWellFormed(t *testing.T) {
+	t.Parallel()
+	seen := map[Type]bool{}
+	for _, ty := range KnownTypes() {
+		require.False(t, seen[ty], "duplicate %s", ty)
+		seen[ty] = true
+		require.Regexp(t, `^[a-z]+(_[a-z0-9]+)+$`, string(ty))
+	}
+	require.Len(t, KnownOutcomes(), 4)
+}
+
+func TestKnownTypesListsEveryDeclaredType(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "audit.go", nil, 0)
+	require.NoError(t, err)
+	known := map[string]bool{}
+	for _, ty := range KnownTypes() {
+		known[string(ty)] = true
+	}
+	declared := 0
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Type" {
+				continue
+			}
+			lit := vs.Values[0].(*ast.BasicLit)
+			v, err := strconv.Unquote(lit.Value)
+			require.NoError(t, err)
+			require.True(t, known[v], "%s is declared but missing from KnownTypes", v)
+			declared++
+		}
+	}
+	require.Equal(t, declared, len(known))
 }
