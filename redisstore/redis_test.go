@@ -2,12 +2,10 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/redisstore/redistest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
@@ -17,30 +15,7 @@ import (
 // when the test ends, so that tests may run in parallel on one server.
 func testClient(t testing.TB) (*redis.Client, string) {
 	t.Helper()
-	url := os.Getenv("GATEHOUSE_REDIS_URL")
-	if url == "" {
-		t.Skip("GATEHOUSE_REDIS_URL is not set; run with GATEHOUSE_REDIS_URL=redis://127.0.0.1:6379/0 (or bash .ci/run, which starts Redis)")
-	}
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	client := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, Ping(ctx, client), "GATEHOUSE_REDIS_URL is set but Redis does not answer")
-
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "gatehouse-test:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		iter := client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			client.Del(ctx, iter.Val())
-		}
-		_ = client.Close()
-	})
-	return client, prefix
+	return redistest.Client(t)
 }
 
 func TestConnection(t *testing.T) {

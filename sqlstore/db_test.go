@@ -2,14 +2,10 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
-	"time"
 
+	"github.com/gatehouse-go/gatehouse/sqlstore/sqltest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -18,37 +14,7 @@ import (
 // ends, so tests may run in parallel on one database.
 func testDB(t testing.TB) *sql.DB {
 	t.Helper()
-	raw := os.Getenv("GATEHOUSE_POSTGRES_URL")
-	if raw == "" {
-		t.Skip("GATEHOUSE_POSTGRES_URL is not set; run with GATEHOUSE_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable (or bash .ci/run, which starts PostgreSQL)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := sql.Open("pgx", raw)
-	require.NoError(t, err)
-	require.NoError(t, Ping(ctx, admin), "GATEHOUSE_POSTGRES_URL is set but PostgreSQL does not answer")
-
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "gatehouse_test_" + hex.EncodeToString(b[:])
-	_, err = admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-
-	u, err := url.Parse(raw)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_ = db.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		_ = admin.Close()
-	})
-	return db
+	return sqltest.Open(t)
 }
 
 func TestConnection(t *testing.T) {
