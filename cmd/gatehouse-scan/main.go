@@ -227,4 +227,3 @@ func writeFile(name string, write func(io.Writer) error) error {
 	}
 	return f.Close()
 }
-

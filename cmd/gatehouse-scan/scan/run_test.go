@@ -23,7 +23,7 @@ var everything = fixture{
 	reflectOrigin: true, credentials: true, noVary: true, preflightAnyMethod: true, preflightAnyHeader: true,
 	cookieNoHTTPOnly: true, cookieNoSecure: true, cookieNoSameSite: true,
 	noChallenge: true, acceptAlgNone: true, acceptUnsigned: true, acceptQueryToken: true,
-	noRateLimit: true,
+	noRateLimit:     true,
 	crashOnBadQuery: true, htmlErrors: true, echoErrors: true, traceEcho: true, crashOnMalformed: true, crashOnOversized: true,
 }
 
@@ -295,4 +295,3 @@ func TestServerChosenBytesCannotEscapeTheTerminal(t *testing.T) {
 	require.Contains(t, out.String(), `Server: evil/1.0 \u202e`)
 	require.Contains(t, out.String(), `\x1b]0;pwned\x07\x0d\x0aforged line`)
 }
-
