@@ -163,6 +163,9 @@ func (p *Protection) trustedOrigin(r *http.Request) bool {
 	if _, ok := p.trusted[ov[0]]; ok {
 		return true
 	}
+	if !mayCanonicalize(ov[0]) {
+		return false // already in canonical form: the miss is final
+	}
 	o, ok := parseOrigin(ov[0])
 	if !ok {
 		return false
@@ -170,6 +173,17 @@ func (p *Protection) trustedOrigin(r *http.Request) bool {
 	var buf [maxOriginLen + 8]byte
 	_, ok = p.trusted[string(o.appendCanonical(buf[:0]))]
 	return ok
+}
+
+// mayCanonicalize reports whether canonicalisation could change s: it has
+// an upper-case letter or ends in a default port.
+func mayCanonicalize(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return strings.HasSuffix(s, ":443") || strings.HasSuffix(s, ":80")
 }
 
 func (p *Protection) schemeMatches(r *http.Request, scheme string) bool {

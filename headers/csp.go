@@ -278,17 +278,23 @@ func newNonceTemplate(policy string) nonceTemplate {
 	return t
 }
 
-// render writes the policy with 'nonce-<nonce>' in every placeholder.
-func (t nonceTemplate) render(nonce string) string {
+// render writes the policy with 'nonce-<nonce>' in every placeholder and
+// returns it with the offset of the first nonce in it, so that the caller
+// can take the nonce as a substring instead of allocating it again.
+func (t nonceTemplate) render(nonce []byte) (string, int) {
 	var b strings.Builder
 	b.Grow(t.size + (len(t.parts)-1)*(len(nonce)+len("'nonce-'")))
+	at := -1
 	for i, p := range t.parts {
 		if i > 0 {
 			b.WriteString("'nonce-")
-			b.WriteString(nonce)
+			if at < 0 {
+				at = b.Len()
+			}
+			b.Write(nonce)
 			b.WriteByte('\'')
 		}
 		b.WriteString(p)
 	}
-	return b.String()
+	return b.String(), at
 }

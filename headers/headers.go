@@ -20,8 +20,11 @@ var ErrHostNotAllowed = errors.New("headers: host not allowed")
 
 var badHost = problem.New(http.StatusBadRequest, "host_not_allowed", "The request's Host is not served here.")
 
-// nonceBytes is the nonce size: 128 bits.
-const nonceBytes = 16
+// Nonce size: 128 bits, 24 characters of padded base64.
+const (
+	nonceBytes = 16
+	nonceLen   = 24
+)
 
 // Canonical header names (the keys net/http stores).
 const (
@@ -181,14 +184,7 @@ func (h *Headers) Handler(next http.Handler) http.Handler {
 			hdr[keyHSTS] = h.hsts
 		}
 		if h.csp != nil || h.cspRO != nil {
-			nonce := newNonce()
-			if h.csp != nil {
-				hdr[keyCSP] = []string{h.csp.render(nonce)}
-			}
-			if h.cspRO != nil {
-				hdr[keyCSPRO] = []string{h.cspRO.render(nonce)}
-			}
-			r = r.WithContext(context.WithValue(r.Context(), nonceKey{}, nonce))
+			r = h.withNonce(hdr, r)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -211,22 +207,49 @@ func (h *Headers) reject(w http.ResponseWriter, r *http.Request) {
 	h.onError(w, r, ErrHostNotAllowed)
 }
 
+// nonceState holds what one nonce response needs, in one allocation: the
+// nonce (a substring of a rendered policy) and the header value slices.
+type nonceState struct {
+	nonce   string
+	csp, ro [1]string
+}
+
 type nonceKey struct{}
+
+// withNonce draws a nonce, sets the rendered policies, and returns r with
+// the nonce in its context.
+func (h *Headers) withNonce(hdr http.Header, r *http.Request) *http.Request {
+	var raw [nonceBytes]byte
+	// crypto/rand never fails on supported platforms (Go 1.24+ aborts the
+	// program rather than return predictable bytes).
+	_, _ = rand.Read(raw[:])
+	var enc [nonceLen]byte
+	base64.StdEncoding.Encode(enc[:], raw[:])
+
+	st := &nonceState{}
+	if h.csp != nil {
+		v, at := h.csp.render(enc[:])
+		st.csp[0], st.nonce = v, v[at:at+nonceLen]
+		hdr[keyCSP] = st.csp[:]
+	}
+	if h.cspRO != nil {
+		v, at := h.cspRO.render(enc[:])
+		st.ro[0] = v
+		if st.nonce == "" {
+			st.nonce = v[at : at+nonceLen]
+		}
+		hdr[keyCSPRO] = st.ro[:]
+	}
+	return r.WithContext(context.WithValue(r.Context(), nonceKey{}, st))
+}
 
 // Nonce returns the CSP nonce of the request whose context is ctx, for the
 // nonce attribute of <script> and <style> elements: <script
 // nonce="{{.Nonce}}">. It is "" when the policy has no NonceSource. The
-// value is base64 (standard alphabet), safe in a quoted HTML attribute.
+// value is 128 bits from crypto/rand in standard base64 (24 characters).
 func Nonce(ctx context.Context) string {
-	n, _ := ctx.Value(nonceKey{}).(string)
-	return n
-}
-
-// newNonce returns 128 bits from crypto/rand, base64-encoded. crypto/rand
-// never fails on supported platforms (Go 1.24+ aborts the program rather
-// than returning predictable bytes).
-func newNonce() string {
-	var b [nonceBytes]byte
-	_, _ = rand.Read(b[:])
-	return base64.StdEncoding.EncodeToString(b[:])
+	if st, ok := ctx.Value(nonceKey{}).(*nonceState); ok {
+		return st.nonce
+	}
+	return ""
 }

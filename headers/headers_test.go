@@ -303,3 +303,29 @@ type headerWriter struct {
 func (w *headerWriter) Header() http.Header         { return w.h }
 func (w *headerWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerWriter) WriteHeader(code int)        { w.code = code }
+
+func TestReportOnlyNonceWithoutEnforcedPolicy(t *testing.T) {
+	t.Parallel()
+	h := newHeaders(t, Options{ContentSecurityPolicy: Omit, ContentSecurityPolicyReportOnly: "script-src 'self' {nonce}"})
+	rec, n := serve(h, httptest.NewRequest("GET", "/", nil))
+	require.Len(t, n, 24)
+	require.Empty(t, rec.Header().Values("Content-Security-Policy"))
+	require.Equal(t, "script-src 'self' 'nonce-"+n+"'", rec.Header().Get("Content-Security-Policy-Report-Only"))
+}
+
+func TestNoncePathAllocationsAreBounded(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	h := newHeaders(t, Options{ContentSecurityPolicy: "script-src {nonce}"})
+	hw := &headerWriter{h: http.Header{}}
+	r := httptest.NewRequest("GET", "/", nil)
+	handler := h.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	allocs := testing.AllocsPerRun(200, func() {
+		clear(hw.h)
+		handler.ServeHTTP(hw, r)
+	})
+	// The rendered policy, the per-request state, the context value and the
+	// request copy.
+	require.LessOrEqual(t, allocs, 4.0)
+}
