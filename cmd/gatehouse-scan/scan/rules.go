@@ -104,7 +104,7 @@ var rules = []Rule{
 	{
 		ID: idCSP, Title: "HTML response without Content-Security-Policy", Severity: Medium,
 		Description: "An HTML response with no Content-Security-Policy (Report-Only does not count) lets any injected markup run script.",
-		Fix:         Fix{Text: "The headers middleware sends a CSP on every response; HTML apps set their own policy, with a per-request nonce if needed.", Snippet: `headers.New(headers.Options{ContentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'"})`},
+		Fix:         Fix{Text: "The headers middleware sends a Content-Security-Policy on every response (default-src 'none' for APIs); for HTML pages start from headers.HTMLApp(), whose policy allows the page's own resources and a per-request nonce (headers.Nonce).", Snippet: "sec, _ := headers.New(headers.HTMLApp())"},
 	},
 	{
 		ID: idReferrer, Title: "Referrer-Policy missing or leaking full URLs", Severity: Low,
@@ -114,12 +114,12 @@ var rules = []Rule{
 	{
 		ID: idHSTSMissing, Title: "Strict-Transport-Security missing over TLS", Severity: Medium,
 		Description: "Judged only on HTTPS responses. Without HSTS (or with max-age=0) a network attacker can downgrade the next visit to plain HTTP.",
-		Fix:         Fix{Text: "The headers middleware sends HSTS (1 year, includeSubDomains) on TLS requests; behind a TLS-terminating proxy, trust the proxy in clientip so Gatehouse knows the scheme.", Snippet: "ip, _ := clientip.New(clientip.Options{TrustedProxies: clientip.PrivateRanges()}) // then headers.New(headers.Options{})"},
+		Fix:         Fix{Text: "The headers middleware sends Strict-Transport-Security (one year, includeSubDomains) on every request that arrived over TLS; behind a TLS-terminating proxy, set Options.Resolver to a clientip Resolver that trusts the proxy, so that its X-Forwarded-Proto counts.", Snippet: "sec, _ := headers.New(headers.Options{Resolver: ip}) // ip, _ := clientip.New(clientip.Options{TrustedProxies: clientip.PrivateRanges()})"},
 	},
 	{
 		ID: idHSTSShort, Title: "Strict-Transport-Security max-age under one year", Severity: Low,
 		Description: "Judged only on HTTPS responses. A max-age under 31536000 seconds lets the protection lapse between visits and disqualifies the site from preload lists.",
-		Fix:         Fix{Text: "Keep the headers middleware's default HSTS max-age of one year.", Snippet: fixHeaders},
+		Fix:         Fix{Text: "Keep the headers middleware's default StrictTransportSecurity (max-age=31536000; includeSubDomains), or set a value of at least a year.", Snippet: `headers.New(headers.Options{StrictTransportSecurity: "max-age=63072000; includeSubDomains"})`},
 	},
 	{
 		ID: idXSSProtection, Title: "Legacy X-XSS-Protection filter enabled", Severity: Low,
@@ -144,7 +144,7 @@ var rules = []Rule{
 	{
 		ID: idPlainHTTP, Title: "Plain HTTP served without a redirect to HTTPS", Severity: Medium,
 		Description: "The scan requests the same path over plain HTTP on the same host (port 80 unless told otherwise); a response that is not a redirect to https:// exposes the API to interception.",
-		Fix:         Fix{Text: "Serve plain HTTP only to redirect: the headers middleware's HTTPS redirect answers 308 to https:// on the configured host.", Snippet: `headers.New(headers.Options{HTTPSRedirect: true, RedirectHost: "api.example.com"})`},
+		Fix:         Fix{Text: "Best for an API: do not listen on plain HTTP at all (or answer it with an error), so that clients sending credentials in clear fail loudly. Otherwise redirect with the headers middleware's RedirectHTTPS (301 for GET and HEAD, 308 otherwise) to a fixed host.", Snippet: `headers.New(headers.Options{RedirectHTTPS: true, RedirectHost: "api.example.com"})`},
 	},
 	{
 		ID: idCertInvalid, Title: "Certificate does not verify", Severity: High,
@@ -154,17 +154,17 @@ var rules = []Rule{
 	{
 		ID: idCORSReflect, Title: "Any Origin is reflected in Access-Control-Allow-Origin", Severity: Low,
 		Description: "The scan sends an Origin no allow-list contains; echoing it means there is no allow-list. Low on its own (like *), see GH-CORS-003 when credentials are allowed too.",
-		Fix:         Fix{Text: "List the origins that may call the API in the cors middleware; every other origin gets no CORS headers.", Snippet: fixCORS},
+		Fix:         Fix{Text: "List the origins that may call the API in the cors middleware's AllowedOrigins (an AllowOriginFunc must not accept every origin); other origins get no CORS headers.", Snippet: fixCORS},
 	},
 	{
 		ID: idCORSNull, Title: "Origin null is allowed", Severity: Low,
 		Description: "Sandboxed iframes, file: pages and some redirects send Origin: null, so any site can obtain it. High when credentials are allowed.",
-		Fix:         Fix{Text: "The cors middleware refuses null unless its own option enables it; leave that option off.", Snippet: fixCORS},
+		Fix:         Fix{Text: "The cors middleware refuses null unless AllowNullOrigin is set (and never together with AllowCredentials); leave it off.", Snippet: fixCORS},
 	},
 	{
 		ID: idCORSCreds, Title: "Credentials allowed for a reflected or wildcard origin", Severity: High,
 		Description: "Access-Control-Allow-Credentials: true with an echoed arbitrary origin lets any site read authenticated responses (cookies). With * browsers refuse the response, so that case is medium: the configuration is still wrong.",
-		Fix:         Fix{Text: "cors.New refuses * (or any pattern matching every origin) together with AllowCredentials; list exact origins.", Snippet: `cors.New(cors.Options{AllowedOrigins: []string{"https://app.example.com"}, AllowCredentials: true})`},
+		Fix:         Fix{Text: "cors.New refuses \"*\" or AllowNullOrigin together with AllowCredentials; list exact origins, and never let an AllowOriginFunc return true for every origin.", Snippet: `cors.New(cors.Options{AllowedOrigins: []string{"https://app.example.com"}, AllowCredentials: true})`},
 	},
 	{
 		ID: idCORSSuffix, Title: "Origin matched by suffix (evilexample.com accepted)", Severity: Low,
@@ -184,12 +184,12 @@ var rules = []Rule{
 	{
 		ID: idCORSMethods, Title: "Preflight allows every method", Severity: Low,
 		Description: "A preflight for an invented method is answered with that method or * in Access-Control-Allow-Methods.",
-		Fix:         Fix{Text: "List the methods the API takes cross-origin (default GET, HEAD, POST).", Snippet: `cors.New(cors.Options{AllowedOrigins: origins, AllowedMethods: []string{"GET", "POST"}})`},
+		Fix:         Fix{Text: "List the methods the API takes cross-origin in AllowedMethods (default GET, HEAD, POST); avoid \"*\".", Snippet: `cors.New(cors.Options{AllowedOrigins: origins, AllowedMethods: []string{"GET", "POST"}})`},
 	},
 	{
 		ID: idCORSHeaders, Title: "Preflight allows every request header", Severity: Low,
 		Description: "A preflight for an invented request header is answered with that header or * in Access-Control-Allow-Headers.",
-		Fix:         Fix{Text: "List the request headers the API reads.", Snippet: `cors.New(cors.Options{AllowedOrigins: origins, AllowedHeaders: []string{"Authorization", "Content-Type"}})`},
+		Fix:         Fix{Text: "List the request headers the API reads in AllowedHeaders (default Accept, Content-Type, X-Requested-With; Authorization must be named); avoid \"*\".", Snippet: `cors.New(cors.Options{AllowedOrigins: origins, AllowedHeaders: []string{"Authorization", "Content-Type"}})`},
 	},
 	{
 		ID: idCORSVary, Title: "Origin-dependent CORS response without Vary: Origin", Severity: Low,
@@ -199,22 +199,22 @@ var rules = []Rule{
 	{
 		ID: idCookieHTTPOnly, Title: "Session cookie without HttpOnly", Severity: Medium,
 		Description: "A session-like cookie (by name, or a JWT-shaped value) readable by script is stolen by any XSS. CSRF token cookies are exempt: script must read them.",
-		Fix:         Fix{Text: "jwtauth's cookie mode sets HttpOnly, Secure and SameSite on its access and refresh cookies.", Snippet: `jwtauth.New(jwtauth.Options{Keys: keys, Cookie: jwtauth.CookieOptions{Enabled: true}})`},
+		Fix:         Fix{Text: "jwtauth's cookie mode (Options.Cookie) sets its access and refresh cookies HttpOnly, Secure and SameSite=Strict.", Snippet: `jwtauth.New(jwtauth.Options[jwtauth.Claims]{Keys: keys, Cookie: &jwtauth.CookieOptions{CSRF: tokens}})`},
 	},
 	{
 		ID: idCookieSecure, Title: "Session cookie without Secure", Severity: Medium,
 		Description: "A session-like cookie without Secure is sent over plain HTTP, where anyone on the path reads it.",
-		Fix:         Fix{Text: "jwtauth's cookie mode always sets Secure.", Snippet: `jwtauth.New(jwtauth.Options{Keys: keys, Cookie: jwtauth.CookieOptions{Enabled: true}})`},
+		Fix:         Fix{Text: "jwtauth's cookie mode sets Secure (and __Host-/__Secure- names) unless InsecureCookie is set for local development.", Snippet: `jwtauth.New(jwtauth.Options[jwtauth.Claims]{Keys: keys, Cookie: &jwtauth.CookieOptions{CSRF: tokens}})`},
 	},
 	{
 		ID: idCookieSameSite, Title: "Session cookie without SameSite (or SameSite=None)", Severity: Low,
 		Description: "Without SameSite=Lax or Strict the cookie rides along on cross-site requests, so CSRF rests on other defences alone.",
-		Fix:         Fix{Text: "jwtauth's cookie mode sets SameSite and requires the csrf package's token on unsafe methods.", Snippet: `jwtauth.New(jwtauth.Options{Keys: keys, Cookie: jwtauth.CookieOptions{Enabled: true}})`},
+		Fix:         Fix{Text: "jwtauth's cookie mode sets SameSite=Strict (Lax on request) and requires the csrf package's token on unsafe methods.", Snippet: `jwtauth.New(jwtauth.Options[jwtauth.Claims]{Keys: keys, Cookie: &jwtauth.CookieOptions{CSRF: tokens}})`},
 	},
 	{
 		ID: idAuthMissing, Title: "Protected endpoint does not answer 401 without credentials", Severity: Critical,
 		Description: "A -protected path requested without credentials: critical when it is served (2xx), low when it answers something other than 401 (403, a redirect, an error).",
-		Fix:         Fix{Text: "Put the path behind the jwtauth middleware; a missing token is 401 with WWW-Authenticate: Bearer.", Snippet: `mux.Handle("GET /api/me", auth.Handler(me))`},
+		Fix:         Fix{Text: "Put the path behind the jwtauth middleware (Auth.Handler); a missing token is 401 with WWW-Authenticate: Bearer.", Snippet: `mux.Handle("GET /api/me", auth.Handler(me))`},
 	},
 	{
 		ID: idAuthChallenge, Title: "401 without WWW-Authenticate", Severity: Low,
@@ -224,37 +224,37 @@ var rules = []Rule{
 	{
 		ID: idAuthAlgNone, Title: "Token with alg \"none\" accepted", Severity: Critical,
 		Description: "An unsigned JWT (alg none, None, NONE or nOnE; the given token's claims, or invented ones) is accepted: anyone can mint tokens.",
-		Fix:         Fix{Text: "jwtauth binds each key to exactly one algorithm and never accepts none.", Snippet: "auth, _ := jwtauth.New(jwtauth.Options{Keys: keys})"},
+		Fix:         Fix{Text: "jwtauth binds each key of its KeySet to exactly one algorithm, so a token's alg must match its key's; none is never accepted.", Snippet: "auth, _ := jwtauth.New(jwtauth.Options[jwtauth.Claims]{Keys: keys}) // mux.Handle(\"GET /api/me\", auth.Handler(me))"},
 	},
 	{
 		ID: idAuthSignature, Title: "Token without a valid signature accepted", Severity: Critical,
 		Description: "The given token with its signature removed or altered, or a bearer value that is not a token at all, is accepted: signatures are not verified.",
-		Fix:         Fix{Text: "Verify every token with jwtauth (strict by default: signature, alg bound to the key, exp required).", Snippet: "auth, _ := jwtauth.New(jwtauth.Options{Keys: keys})"},
+		Fix:         Fix{Text: "Verify every token with jwtauth (strict by default: signature, alg bound to the key, exp required).", Snippet: "auth, _ := jwtauth.New(jwtauth.Options[jwtauth.Claims]{Keys: keys}) // mux.Handle(\"GET /api/me\", auth.Handler(me))"},
 	},
 	{
 		ID: idAuthQuery, Title: "Token accepted in the query string", Severity: Medium,
 		Description: "The token sent as ?access_token= or ?token= is accepted; URLs end up in logs, browser history and Referer headers (RFC 6750 section 5.3).",
-		Fix:         Fix{Text: "jwtauth reads the token from the Authorization header or its cookie only.", Snippet: "auth, _ := jwtauth.New(jwtauth.Options{Keys: keys})"},
+		Fix:         Fix{Text: "jwtauth reads the access token from the Authorization header (and its cookie in cookie mode; see Options.Sources), never from the URL.", Snippet: "auth, _ := jwtauth.New(jwtauth.Options[jwtauth.Claims]{Keys: keys}) // mux.Handle(\"GET /api/me\", auth.Handler(me))"},
 	},
 	{
 		ID: idRateMissing, Title: "No rate limiting observed", Severity: Medium,
 		Description: "With -rate N the scan sends up to N requests; none was answered 429 and none carried RateLimit, X-RateLimit-* or Retry-After headers.",
-		Fix:         Fix{Text: "Add the ratelimit middleware (per client IP by default, GCRA, 429 with Retry-After and RateLimit headers).", Snippet: `limits, _ := ratelimit.New(ratelimit.Options{Rate: "100/h"})`},
+		Fix:         Fix{Text: "Add the ratelimit middleware (per client IP by default through clientip; 429 with Retry-After, X-RateLimit-* and RateLimit headers).", Snippet: `limits, _ := ratelimit.New(ratelimit.Options{Rate: ratelimit.PerHour(100)})`},
 	},
 	{
 		ID: idRateRetry, Title: "429 without Retry-After", Severity: Low,
 		Description: "A 429 that does not say when to come back makes well-behaved clients retry at once (RFC 6585, RFC 9110 section 10.2.3).",
-		Fix:         Fix{Text: "The ratelimit middleware sends Retry-After in whole seconds, never too early.", Snippet: `limits, _ := ratelimit.New(ratelimit.Options{Rate: "100/h"})`},
+		Fix:         Fix{Text: "The ratelimit middleware sends Retry-After with every 429, in whole seconds and never too early.", Snippet: `limits, _ := ratelimit.New(ratelimit.Options{Rate: ratelimit.PerHour(100)})`},
 	},
 	{
 		ID: idErrMalformed, Title: "Malformed input answered with a server error", Severity: Medium,
 		Description: "Malformed JSON (with -allow-unsafe), an invalid query string or an unknown path is answered 5xx: input reaches code that does not expect it.",
-		Fix:         Fix{Text: "Put the sanitize middleware in front of the handlers: malformed JSON and invalid encodings are rejected with 400 problem responses.", Snippet: "gate, _ := sanitize.New(sanitize.Options{})"},
+		Fix:         Fix{Text: "Put the sanitize middleware in front of the handlers: malformed JSON, invalid percent-encoding, NUL and invalid UTF-8 are rejected with 400 problem responses before any handler runs.", Snippet: "gate, _ := sanitize.New(sanitize.Options{}) // mux = gate.Handler(mux)"},
 	},
 	{
 		ID: idErrOversized, Title: "Oversized body answered with a server error", Severity: Medium,
 		Description: "Reported with -allow-unsafe only: a body larger than 2 MiB is answered 5xx rather than 413.",
-		Fix:         Fix{Text: "The sanitize middleware enforces a maximum body size with 413.", Snippet: "gate, _ := sanitize.New(sanitize.Options{MaxBodyBytes: 1 << 20})"},
+		Fix:         Fix{Text: "The sanitize middleware refuses bodies over MaxBodyBytes (default 1 MiB) with 413, before reading them when Content-Length says so.", Snippet: "gate, _ := sanitize.New(sanitize.Options{MaxBodyBytes: 1 << 20})"},
 	},
 	{
 		ID: idErrStack, Title: "Stack trace in a response", Severity: Medium,
@@ -264,12 +264,12 @@ var rules = []Rule{
 	{
 		ID: idErrHTML, Title: "HTML error page from an API", Severity: Low,
 		Description: "An error response is text/html although the target is not an HTML page: a framework default page, often with versions, and a surface for injected markup.",
-		Fix:         Fix{Text: "Answer errors with RFC 9457 problem+json bodies (Gatehouse rejections do; use the same for your handlers' errors and the 404 handler).", Snippet: `w.Header().Set("Content-Type", "application/problem+json")`},
+		Fix:         Fix{Text: "Answer errors with JSON (RFC 9457 problem+json, as every Gatehouse rejection does), including the 404 of the mux and of any proxy in front.", Snippet: `w.Header().Set("Content-Type", "application/problem+json"); w.WriteHeader(http.StatusNotFound)`},
 	},
 	{
 		ID: idErrEcho, Title: "Input echoed in an error response", Severity: Low,
 		Description: "An error response repeats a marker the scan sent (in the path, query or body); medium when it comes back unescaped in HTML (reflected XSS).",
-		Fix:         Fix{Text: "Error texts must be fixed strings; Gatehouse problem bodies never echo request input.", Snippet: `problem.WriteJSON(w, 400, "invalid_json", "The body is not valid JSON.", nil)`},
+		Fix:         Fix{Text: "Error texts must be fixed strings: Gatehouse rejections (sanitize, cors, jwtauth, ratelimit) never echo request input; do the same in your handlers and 404 handler.", Snippet: `http.Error(w, "no such resource", http.StatusNotFound) // never the path or the input`},
 	},
 	{
 		ID: idErrTrace, Title: "TRACE enabled and echoing the request", Severity: Medium,
