@@ -123,15 +123,22 @@ func (c *HIBP) Breached(ctx context.Context, password string) (int, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return 0, fmt.Errorf("password: hibp: status %d", resp.StatusCode)
 	}
-	body := io.LimitReader(resp.Body, c.maxBody+1)
-	sc := bufio.NewScanner(body)
+	return parseRange(resp.Body, suffix, c.maxBody)
+}
+
+// parseRange reads a range response ("SUFFIX:COUNT" lines, CRLF or LF) of
+// at most maxBytes and returns the count of suffix (0 when absent). A
+// malformed line fails the whole response: an answer that cannot be
+// trusted is not taken as "not breached".
+func parseRange(r io.Reader, suffix string, maxBytes int64) (int, error) {
+	sc := bufio.NewScanner(io.LimitReader(r, maxBytes+1))
 	sc.Buffer(make([]byte, 0, 128), 128)
 	var read int64
 	found := 0
 	for sc.Scan() {
 		line := sc.Bytes()
 		read += int64(len(line)) + 1
-		if read > c.maxBody {
+		if read > maxBytes {
 			return 0, errors.New("password: hibp: response too large")
 		}
 		s := strings.TrimSuffix(string(line), "\r")
@@ -143,7 +150,7 @@ func (c *HIBP) Breached(ctx context.Context, password string) (int, error) {
 			return 0, errors.New("password: hibp: malformed response line")
 		}
 		n, err := strconv.Atoi(cnt)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || len(cnt) > 12 {
 			return 0, errors.New("password: hibp: malformed count")
 		}
 		if found == 0 && n > 0 && strings.EqualFold(suf, suffix) {

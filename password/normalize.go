@@ -29,7 +29,8 @@ func NormalizePassword(s string) string {
 const maxUsernameKey = 256
 
 // NormalizeUsername returns the key failed logins are counted under for a
-// username: outer white space trimmed, NFKC, lower case. "  Alice " and
+// username: outer white space trimmed, NFKC, lower case (invalid UTF-8
+// bytes become U+FFFD, so that the key is stable). "  Alice " and
 // "ALICE" count as the same user. A result longer than 256 bytes is replaced
 // by "sha256:" and its hex digest. The empty string stays empty: the tracker
 // never counts it as a user.
@@ -38,13 +39,15 @@ func NormalizeUsername(s string) string {
 	if s == "" {
 		return ""
 	}
-	if !isASCII(s) {
-		if utf8.ValidString(s) {
-			s = norm.NFKC.String(s)
-		}
+	if isASCII(s) {
+		s = strings.ToLower(s)
+	} else {
+		// Invalid bytes become U+FFFD first so that the result is stable:
+		// normalizing it again gives it back.
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		s = norm.NFKC.String(strings.ToLower(norm.NFKC.String(s)))
 		s = strings.TrimSpace(s)
 	}
-	s = strings.ToLower(s)
 	if len(s) > maxUsernameKey {
 		sum := sha256.Sum256([]byte(s))
 		return "sha256:" + hex.EncodeToString(sum[:])
