@@ -92,7 +92,7 @@ func parse(args []string, stderr io.Writer, getenv func(string) string) (*option
 	fs.IntVar(&o.cfg.Rate, "rate", 0, "check rate limiting with up to `N` extra requests (default 0: not checked)")
 	fs.StringVar(&o.cfg.RatePath, "rate-path", "", "`PATH` the rate-limiting check requests (default: the target's)")
 	fs.IntVar(&o.cfg.Budget, "budget", scan.DefaultBudget, "at most `N` requests, -rate aside")
-	fs.DurationVar(&o.cfg.Timeout, "timeout", scan.DefaultTimeout, "per-request `timeout`")
+	fs.DurationVar(&o.cfg.Timeout, "timeout", scan.DefaultTimeout, "per-request timeout (a `DURATION` such as 5s)")
 	fs.BoolVar(&o.cfg.AllowUnsafe, "allow-unsafe", false, "also send POST probes (malformed JSON, a 2 MiB body; never parsable)")
 	fs.IntVar(&o.cfg.HTTPPort, "http-port", 80, "`PORT` for the plain-HTTP check of an https target")
 	fs.StringVar(&o.caFile, "ca", "", "PEM `FILE` of CA certificates to trust for the target")
@@ -197,8 +197,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "sarif":
 		err = report.WriteSARIF(stdout)
 	default:
-		color := isTerminal(stdout) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
-		err = report.WriteText(stdout, scan.TextOptions{Color: color})
+		err = report.WriteText(stdout, scan.TextOptions{Color: useColor(isTerminal(stdout), getenv)})
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse-scan:", err)
@@ -214,6 +213,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 	}
 	return exitOK
+}
+
+// useColor reports whether to colour the table: only on a terminal, and
+// not when NO_COLOR is set (https://no-color.org) or TERM is dumb.
+func useColor(terminal bool, getenv func(string) string) bool {
+	return terminal && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 
 func writeFile(name string, write func(io.Writer) error) error {

@@ -83,24 +83,27 @@ func redactSetCookie(v string) string {
 // clean makes a server-chosen string safe to print: control characters,
 // bidi overrides and line separators (terminal escapes, forged lines)
 // become \x.. or \u.... escapes, invalid UTF-8 becomes U+FFFD, and the
-// line is cut at maxLine runes.
+// result is cut at maxLine runes (plus an ellipsis).
 func clean(s string) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		if n == maxLine {
+		var piece string
+		switch {
+		case r < 0x20 || r == 0x7f:
+			piece = fmt.Sprintf(`\x%02x`, r)
+		case r >= 0x80 && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'):
+			piece = fmt.Sprintf(`\u%04x`, r)
+		default:
+			piece = string(r)
+		}
+		k := utf8.RuneCountInString(piece)
+		if n+k > maxLine {
 			b.WriteString("…")
 			break
 		}
-		n++
-		switch {
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
+		n += k
+		b.WriteString(piece)
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log"
 	"math/big"
@@ -28,6 +29,7 @@ import (
 type target struct {
 	srv   *server
 	plain *server // the plain-HTTP listener of a TLS target, if any
+	caPEM []byte  // the CA of a TLS target
 	cfg   scan.Config
 }
 
@@ -66,7 +68,7 @@ func startHTTP(t testing.TB, f fixture) *target {
 // plain-HTTP listener on another port that redirects (or serves).
 func startTLS(t testing.TB, f fixture, setup tlsSetup) *target {
 	t.Helper()
-	pool, cert := newCertificate(t, setup.validFor)
+	pool, cert, caDER := newCertificate(t, setup.validFor)
 	srv := newServer(f)
 	ts := httptest.NewUnstartedServer(srv)
 	minVersion := setup.minVersion
@@ -96,12 +98,13 @@ func startTLS(t testing.TB, f fixture, setup tlsSetup) *target {
 	cfg := baseConfig(ts.URL + "/")
 	cfg.RootCAs = pool
 	cfg.HTTPPort = port
-	return &target{srv: srv, plain: plain, cfg: cfg}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return &target{srv: srv, plain: plain, caPEM: caPEM, cfg: cfg}
 }
 
 // newCertificate makes a CA and a leaf for 127.0.0.1 and localhost that
-// expires after validFor (default a year).
-func newCertificate(t testing.TB, validFor time.Duration) (*x509.CertPool, tls.Certificate) {
+// expires after validFor (default a year); it returns the CA's DER too.
+func newCertificate(t testing.TB, validFor time.Duration) (*x509.CertPool, tls.Certificate, []byte) {
 	t.Helper()
 	if validFor == 0 {
 		validFor = 365 * 24 * time.Hour
@@ -139,7 +142,7 @@ func newCertificate(t testing.TB, validFor time.Duration) (*x509.CertPool, tls.C
 	require.NoError(t, err)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
-	return pool, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return pool, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, caDER
 }
 
 // runScan scans and fails the test on error.
