@@ -26,6 +26,7 @@ const exactLinear = 8
 type CORS struct {
 	anyOrigin   bool
 	allowNull   bool
+	exactOnly   bool // only exact origins: no "*", "null", pattern or func
 	credentials bool
 	pna         bool
 	passthrough bool
@@ -95,6 +96,7 @@ func New(opts Options) (*CORS, error) {
 	if c.onError == nil {
 		c.onError = DefaultErrorHandler
 	}
+	c.exactOnly = !c.anyOrigin && !c.allowNull && len(c.patterns) == 0 && c.originFunc == nil
 	return c, nil
 }
 
@@ -219,7 +221,7 @@ func (c *CORS) Handler(next http.Handler) http.Handler {
 // upgrade, for example). It allocates nothing.
 func (c *CORS) OriginAllowed(r *http.Request) bool {
 	v := r.Header["Origin"]
-	return len(v) == 1 && c.checkOrigin(r, v[0]) == nil
+	return len(v) == 1 && c.originAllowed(r, v[0])
 }
 
 // actual adds the CORS headers of an actual (non-preflight) request.
@@ -230,17 +232,24 @@ func (c *CORS) actual(w http.ResponseWriter, r *http.Request) {
 	if len(ov) == 0 || len(ov) == 1 && ov[0] == "" {
 		return // not a CORS request
 	}
-	var err error
-	if len(ov) != 1 {
-		err = ErrOriginInvalid
-	} else if err = c.checkOrigin(r, ov[0]); err == nil && r.Method != http.MethodOptions && !c.methods.allowed(r.Method) {
-		err = ErrMethodNotAllowed
-	}
-	if err != nil {
-		if c.audit != nil && !sameOrigin(r, ov[0]) {
-			c.record(r, err, audit.OutcomeAllowed)
+	if c.audit == nil {
+		// Only the verdict matters: take the cheapest way to it.
+		if len(ov) != 1 || !c.originAllowed(r, ov[0]) || !c.actualMethodAllowed(r.Method) {
+			return
 		}
-		return
+	} else {
+		var err error
+		if len(ov) != 1 {
+			err = ErrOriginInvalid
+		} else if err = c.checkOrigin(r, ov[0]); err == nil && !c.actualMethodAllowed(r.Method) {
+			err = ErrMethodNotAllowed
+		}
+		if err != nil {
+			if !sameOrigin(r, ov[0]) {
+				c.record(r, err, audit.OutcomeAllowed)
+			}
+			return
+		}
 	}
 	if c.anyOrigin {
 		h["Access-Control-Allow-Origin"] = starValue
@@ -255,18 +264,47 @@ func (c *CORS) actual(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// actualMethodAllowed reports whether an actual request's method may
+// receive CORS headers. OPTIONS always may: it is not a preflight here.
+func (c *CORS) actualMethodAllowed(m string) bool {
+	return m == http.MethodOptions || c.methods.allowed(m)
+}
+
+// originAllowed is checkOrigin's verdict without the reason. When only exact
+// origins are configured, it refuses a miss without parsing it unless the
+// value could be a non-canonical spelling of an allowed origin.
+func (c *CORS) originAllowed(r *http.Request, s string) bool {
+	if c.exactOnly {
+		if c.matchExact(s) {
+			return true
+		}
+		if !hasUpper(s) && !strings.HasSuffix(s, ":443") && !strings.HasSuffix(s, ":80") {
+			return false
+		}
+	}
+	return c.checkOrigin(r, s) == nil
+}
+
+// matchExact reports whether s is one of the canonical exact origins.
+func (c *CORS) matchExact(s string) bool {
+	if c.exactSet != nil {
+		_, ok := c.exactSet[s]
+		return ok
+	}
+	for _, e := range c.exactList {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
 // checkOrigin returns nil when the Origin value s is allowed, otherwise the
 // rejection that says why. It allocates nothing.
 func (c *CORS) checkOrigin(r *http.Request, s string) error {
 	// Fast path: browsers send canonical origins, which is how exact
 	// origins are stored.
-	if c.exactList != nil {
-		for _, e := range c.exactList {
-			if e == s {
-				return nil
-			}
-		}
-	} else if _, ok := c.exactSet[s]; ok {
+	if c.matchExact(s) {
 		return nil
 	}
 	if s == "null" {
@@ -284,16 +322,8 @@ func (c *CORS) checkOrigin(r *http.Request, s string) error {
 	}
 	if !o.canonical() {
 		var buf [maxOriginLen + 8]byte
-		b := o.appendCanonical(buf[:0])
-		if c.exactSet != nil {
-			if _, ok := c.exactSet[string(b)]; ok {
-				return nil
-			}
-		}
-		for _, e := range c.exactList {
-			if e == string(b) {
-				return nil
-			}
+		if c.matchExact(string(o.appendCanonical(buf[:0]))) {
+			return nil
 		}
 	}
 	for i := range c.patterns {

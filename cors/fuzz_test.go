@@ -20,6 +20,10 @@ func FuzzAllowedOrigin(f *testing.F) {
 	} {
 		f.Add(s, "https://a.example.com")
 	}
+	f.Add("https://example.com", "HTTPS://EXAMPLE.COM:443")
+	f.Add("http://localhost:80", "http://localhost")
+	f.Add("https://a.example:8443", "https://A.example:8443")
+	f.Add("https://*.example.com", "https://x.EXAMPLE.com:443")
 	f.Fuzz(func(t *testing.T, allowed, requested string) {
 		exact, p, err := parseAllowedOrigin(allowed)
 		if err != nil {
@@ -53,6 +57,9 @@ func FuzzAllowedOrigin(f *testing.F) {
 		}
 		if c.checkOrigin(nil, exact) != nil {
 			t.Fatalf("%q does not allow its canonical form %q", allowed, exact)
+		}
+		if c.originAllowed(nil, requested) != (c.checkOrigin(nil, requested) == nil) {
+			t.Fatalf("%q: the quick and the full check disagree on %q", allowed, requested)
 		}
 		if c.checkOrigin(nil, requested) == nil {
 			ro, ok := parseOrigin(requested)
