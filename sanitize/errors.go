@@ -15,31 +15,31 @@ type Rule string
 
 // The rules, with the status a rejection by each answers.
 const (
-	RuleBodyTooLarge         Rule = "body_too_large"          // 413: body over MaxBodyBytes
-	RuleUnsupportedMediaType Rule = "unsupported_media_type"  // 415: Content-Type not allowed for the method, or a charset other than UTF-8
-	RuleInvalidUTF8          Rule = "invalid_utf8"            // 400: invalid UTF-8 (or an unpaired surrogate escape in JSON)
-	RuleControlCharacter     Rule = "control_character"       // 400: NUL or another C0 control character (tab, CR, LF allowed in text)
-	RuleInvalidJSON          Rule = "invalid_json"            // 400: not exactly one well-formed JSON value (RFC 8259)
-	RuleJSONDepth            Rule = "json_too_deep"           // 400: nesting deeper than MaxJSONDepth
-	RuleJSONString           Rule = "json_string_too_long"    // 400: string, key or number longer than MaxJSONStringBytes
-	RuleJSONArray            Rule = "json_array_too_long"     // 400: array with more than MaxJSONArrayLen elements
-	RuleJSONObject           Rule = "json_object_too_large"   // 400: object with more than MaxJSONObjectKeys members
-	RuleJSONDuplicateKey     Rule = "json_duplicate_key"      // 400: an object names a member twice
-	RuleURITooLong           Rule = "uri_too_long"            // 414: request target over MaxURLBytes
-	RuleTooManyParams        Rule = "too_many_params"         // 400: more query parameters or form fields than allowed
-	RuleValueTooLong         Rule = "value_too_long"          // 400: a query parameter or form field too long
+	RuleBodyTooLarge         Rule = "body_too_large"           // 413: body over MaxBodyBytes
+	RuleUnsupportedMediaType Rule = "unsupported_media_type"   // 415: Content-Type not allowed for the method, or a charset other than UTF-8
+	RuleInvalidUTF8          Rule = "invalid_utf8"             // 400: invalid UTF-8 (or an unpaired surrogate escape in JSON)
+	RuleControlCharacter     Rule = "control_character"        // 400: NUL or another C0 control character (tab, CR, LF allowed in text)
+	RuleInvalidJSON          Rule = "invalid_json"             // 400: not exactly one well-formed JSON value (RFC 8259)
+	RuleJSONDepth            Rule = "json_too_deep"            // 400: nesting deeper than MaxJSONDepth
+	RuleJSONString           Rule = "json_string_too_long"     // 400: string, key or number longer than MaxJSONStringBytes
+	RuleJSONArray            Rule = "json_array_too_long"      // 400: array with more than MaxJSONArrayLen elements
+	RuleJSONObject           Rule = "json_object_too_large"    // 400: object with more than MaxJSONObjectKeys members
+	RuleJSONDuplicateKey     Rule = "json_duplicate_key"       // 400: an object names a member twice
+	RuleURITooLong           Rule = "uri_too_long"             // 414: request target over MaxURLBytes
+	RuleTooManyParams        Rule = "too_many_params"          // 400: more query parameters or form fields than allowed
+	RuleValueTooLong         Rule = "value_too_long"           // 400: a query parameter or form field too long
 	RuleInvalidEncoding      Rule = "invalid_percent_encoding" // 400: "%" not followed by two hex digits
-	RulePathTraversal        Rule = "path_traversal"          // 400: dot segments, backslashes, encoded or overlong variants
-	RuleTooManyHeaders       Rule = "too_many_headers"        // 431: more header fields than MaxHeaders
-	RuleHeaderTooLarge       Rule = "header_too_large"        // 431: a header value or all headers together too large
-	RuleInvalidMultipart     Rule = "invalid_multipart"       // 400: malformed multipart body
-	RuleTooManyParts         Rule = "too_many_parts"          // 400: more parts than MaxParts
-	RuleFileTooLarge         Rule = "file_too_large"          // 413: one file over MaxFileBytes
-	RuleUploadTooLarge       Rule = "upload_too_large"        // 413: multipart body over MaxUploadBytes
-	RuleFileType             Rule = "file_type_not_allowed"   // 415: file extension not allowed, or content that does not match it
-	RuleUnicodeNotNFC        Rule = "unicode_not_nfc"         // 400: text not in Unicode Normalization Form C (opt-in)
-	RuleUnicodeSmuggling     Rule = "unicode_smuggling"       // 400: compatibility characters that normalize to syntax such as < / . (opt-in)
-	RuleMaliciousInput       Rule = "malicious_input"         // 400: the Detector flagged a value, in DetectBlock mode
+	RulePathTraversal        Rule = "path_traversal"           // 400: dot segments, backslashes, encoded or overlong variants
+	RuleTooManyHeaders       Rule = "too_many_headers"         // 431: more header fields than MaxHeaders
+	RuleHeaderTooLarge       Rule = "header_too_large"         // 431: a header value or all headers together too large
+	RuleInvalidMultipart     Rule = "invalid_multipart"        // 400: malformed multipart body
+	RuleTooManyParts         Rule = "too_many_parts"           // 400: more parts than MaxParts
+	RuleFileTooLarge         Rule = "file_too_large"           // 413: one file over MaxFileBytes
+	RuleUploadTooLarge       Rule = "upload_too_large"         // 413: multipart body over MaxUploadBytes
+	RuleFileType             Rule = "file_type_not_allowed"    // 415: file extension not allowed, or content that does not match it
+	RuleUnicodeNotNFC        Rule = "unicode_not_nfc"          // 400: text not in Unicode Normalization Form C (opt-in)
+	RuleUnicodeSmuggling     Rule = "unicode_smuggling"        // 400: compatibility characters that normalize to syntax such as < / . (opt-in)
+	RuleMaliciousInput       Rule = "malicious_input"          // 400: the Detector flagged a value, in DetectBlock mode
 )
 
 // rules lists every rule, for validating Options.Disable.

@@ -8,20 +8,20 @@ import (
 
 // Defaults of Options; each applies when its field is zero.
 const (
-	DefaultMaxBodyBytes        = 1 << 20  // 1 MiB
-	DefaultMaxJSONDepth        = 32       // nested arrays and objects
+	DefaultMaxBodyBytes        = 1 << 20   // 1 MiB
+	DefaultMaxJSONDepth        = 32        // nested arrays and objects
 	DefaultMaxJSONStringBytes  = 256 << 10 // 256 KiB, encoded
-	DefaultMaxJSONArrayLen     = 10000    // elements of one array
-	DefaultMaxJSONObjectKeys   = 1000     // members of one object
-	DefaultMaxURLBytes         = 8 << 10  // 8 KiB request target
-	DefaultMaxParams           = 100      // query parameters; urlencoded form fields
-	DefaultMaxValueBytes       = 4 << 10  // 4 KiB per decoded query parameter
-	DefaultMaxFieldBytes       = 64 << 10 // 64 KiB per decoded form field
-	DefaultMaxHeaders          = 100      // header field lines
-	DefaultMaxHeaderBytes      = 32 << 10 // 32 KiB of names and values
-	DefaultMaxHeaderValueBytes = 8 << 10  // 8 KiB per header value
-	DefaultMaxUploadBytes      = 10 << 20 // 10 MiB per multipart body
-	DefaultMaxParts            = 32       // parts of one multipart body
+	DefaultMaxJSONArrayLen     = 10000     // elements of one array
+	DefaultMaxJSONObjectKeys   = 1000      // members of one object
+	DefaultMaxURLBytes         = 8 << 10   // 8 KiB request target
+	DefaultMaxParams           = 100       // query parameters; urlencoded form fields
+	DefaultMaxValueBytes       = 4 << 10   // 4 KiB per decoded query parameter
+	DefaultMaxFieldBytes       = 64 << 10  // 64 KiB per decoded form field
+	DefaultMaxHeaders          = 100       // header field lines
+	DefaultMaxHeaderBytes      = 32 << 10  // 32 KiB of names and values
+	DefaultMaxHeaderValueBytes = 8 << 10   // 8 KiB per header value
+	DefaultMaxUploadBytes      = 10 << 20  // 10 MiB per multipart body
+	DefaultMaxParts            = 32        // parts of one multipart body
 )
 
 // Upper bounds: larger settings are errors from New, because the bodies a
