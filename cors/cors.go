@@ -158,7 +158,7 @@ func (c *CORS) setMethods(list []string) error {
 
 func (c *CORS) setHeaders(allowed, exposed []string) error {
 	if len(allowed) == 0 {
-		allowed = []string{"Accept", "Content-Type", "X-Requested-With"}
+		allowed = []string{"X-Requested-With"}
 	}
 	for _, h := range allowed {
 		if h != "*" && (!validToken(h) || len(h) > maxHeaderNameLen) {

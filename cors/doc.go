@@ -43,7 +43,9 @@
 //     every preflight response.
 //   - Access-Control-Request-Headers is matched case-insensitively, in any
 //     order, with duplicates, optional whitespace and several field lines,
-//     in bounded time and without allocation however long the field.
+//     in bounded time and without allocation however long the field. The
+//     CORS-safelisted names (Accept, Accept-Language, Content-Language,
+//     Content-Type) are always allowed.
 //
 // Every request path allocates nothing when Options.Audit is nil.
 //

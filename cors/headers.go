@@ -59,10 +59,18 @@ type headerSet struct {
 	maxNames int                 // most non-empty names accepted per preflight
 }
 
-// newHeaderSet builds the set from configured names, validated by the caller.
+// safelisted are the CORS-safelisted request-header names (Fetch standard).
+// Browsers list them in Access-Control-Request-Headers only when their value
+// falls outside the safelist (Content-Type: application/json, a long Accept);
+// a server that trusts the origin has no reason to refuse them, so they are
+// always allowed, as Starlette's CORSMiddleware does.
+var safelisted = []string{"accept", "accept-language", "content-language", "content-type"}
+
+// newHeaderSet builds the set from configured names, validated by the caller,
+// and the safelisted names.
 func newHeaderSet(names []string) headerSet {
-	s := headerSet{names: make(map[string]struct{}, len(names))}
-	for _, n := range names {
+	s := headerSet{names: make(map[string]struct{}, len(names)+len(safelisted))}
+	for _, n := range append(names[:len(names):len(names)], safelisted...) {
 		if n == "*" {
 			s.any = true
 			continue

@@ -55,7 +55,11 @@ type Options struct {
 	// case-insensitively. "*" allows any header except Authorization, which
 	// the Fetch standard never covers by a wildcard and must be listed by
 	// name. The requested names are echoed, so the literal "*" is never
-	// sent. Default: Accept, Content-Type, X-Requested-With.
+	// sent. The CORS-safelisted names (Accept, Accept-Language,
+	// Content-Language, Content-Type) are always allowed: browsers ask for
+	// them when their value is outside the safelist, as for
+	// "Content-Type: application/json". Default: X-Requested-With and the
+	// safelisted names.
 	AllowedHeaders []string
 
 	// ExposedHeaders lists the response headers scripts may read beyond the
