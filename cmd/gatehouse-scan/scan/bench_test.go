@@ -14,19 +14,25 @@ import (
 )
 
 // BenchmarkScan measures a full scan of a loopback fixture, TLS included,
-// with a protected path, a token and the POST probes, without -rate.
+// with a protected path, a token and the POST probes, without -rate; and a
+// scan given so many protected paths that it spends the whole budget of 200.
 func BenchmarkScan(b *testing.B) {
 	for _, c := range []struct {
-		name string
-		f    fixture
-		tls  tlsSetup
+		name  string
+		f     fixture
+		tls   tlsSetup
+		paths int
 	}{
-		{"well-configured", fixture{}, tlsSetup{}},
-		{"misconfigured", everything, tlsSetup{minVersion: 0x0301, validFor: 10 * 24 * time.Hour, plainServes: true}},
+		{"well-configured", fixture{}, tlsSetup{}, 1},
+		{"misconfigured", everything, tlsSetup{minVersion: 0x0301, validFor: 10 * 24 * time.Hour, plainServes: true}, 1},
+		{"whole-budget", fixture{}, tlsSetup{}, 40},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			tg := startTLS(b, c.f, c.tls)
 			tg.cfg.Rate = 0
+			for range c.paths - 1 {
+				tg.cfg.Protected = append(tg.cfg.Protected, "/api/me")
+			}
 			b.ReportAllocs()
 			var requests int
 			for b.Loop() {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,12 +60,18 @@ func (sc *scanner) judgeExpiry(ex *exchange, cert *x509.Certificate, now time.Ti
 	if left < 7*24*time.Hour {
 		sev = High
 	}
-	days := int(left.Hours() / 24)
+	when := fmt.Sprintf("expires in %d days", int(math.Round(left.Hours()/24)))
+	switch {
+	case left <= 0:
+		when = "has expired"
+	case left < 36*time.Hour:
+		when = fmt.Sprintf("expires in %d hours", int(left.Hours()))
+	}
 	ev := ex.evidence(nil, nil,
 		"TLS: "+tls.VersionName(ex.tls.Version)+", "+tls.CipherSuiteName(ex.tls.CipherSuite),
 		"certificate: subject "+cert.Subject.String()+", issuer "+cert.Issuer.String(),
 		"certificate: not after "+cert.NotAfter.UTC().Format(time.RFC3339))
-	sc.addEx(idCertExpiry, "", sev, ex, fmt.Sprintf("The certificate expires in %d days (%s).", days, cert.NotAfter.UTC().Format("2006-01-02")), ev)
+	sc.addEx(idCertExpiry, "", sev, ex, fmt.Sprintf("The certificate %s (%s).", when, cert.NotAfter.UTC().Format("2006-01-02 15:04 MST")), ev)
 }
 
 // checkPlainHTTP requests the target's path over plain HTTP on HTTPPort.

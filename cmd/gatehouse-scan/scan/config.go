@@ -76,7 +76,7 @@ type Config struct {
 	MaxBody int64
 	// AllowUnsafe permits the POST probes (malformed JSON and a 2 MiB body,
 	// both unparsable so that no handler can act on them). Default false:
-	// only GET, HEAD, OPTIONS and TRACE are sent.
+	// only GET, OPTIONS and TRACE are sent.
 	AllowUnsafe bool
 	// HTTPPort is the port the plain-HTTP check uses on an https target.
 	// Default 80.

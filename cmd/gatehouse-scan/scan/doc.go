@@ -35,7 +35,7 @@
 // target's origin. At most Budget requests (200 by default; the Rate
 // requests come on top) are sent, each bounded by Timeout, and at most
 // MaxBody bytes of each response are read. Without AllowUnsafe only GET,
-// HEAD, OPTIONS and TRACE are sent; with it, malformed-JSON and 2 MiB POST
+// OPTIONS and TRACE are sent; with it, malformed-JSON and 2 MiB POST
 // bodies go to the target and the Protected paths, both unterminated JSON
 // so that no handler can act on them. The Token is never printed; be aware
 // that the query-string check puts it in the target's access logs, so scan

@@ -2,9 +2,12 @@ package scan
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -276,4 +279,36 @@ func TestProgressPrinter(t *testing.T) {
 	pt.Done()
 	pl.Done()
 	require.True(t, strings.HasSuffix(term.String(), "\r\x1b[K"), "the terminal line is erased")
+}
+
+func TestCertificateExpiryWording(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		left time.Duration
+		sev  Severity
+		text string
+	}{
+		{"ten days left is medium", 10 * 24 * time.Hour, Medium, "expires in 10 days"},
+		{"a day and a half rounds to two days and is high", 36 * time.Hour, High, "expires in 2 days"},
+		{"hours left are counted in hours", 5 * time.Hour, High, "expires in 5 hours"},
+		{"an expired certificate (seen with -insecure) is high", -time.Hour, High, "has expired"},
+		{"thirty days left is not reported", 30 * 24 * time.Hour, Info, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc := &scanner{seen: map[string]bool{}, report: &Report{}}
+			u, _ := url.Parse("https://api.example.com/")
+			ex := &exchange{req: &request{method: "GET", url: u}, proto: "HTTP/1.1", statusMsg: "200 OK", tls: &tls.ConnectionState{Version: tls.VersionTLS13}}
+			sc.judgeExpiry(ex, &x509.Certificate{NotAfter: now.Add(c.left)}, now)
+			if c.text == "" {
+				require.Empty(t, sc.report.Findings)
+				return
+			}
+			require.Len(t, sc.report.Findings, 1)
+			require.Equal(t, c.sev, sc.report.Findings[0].Severity)
+			require.Contains(t, sc.report.Findings[0].Detail, c.text)
+		})
+	}
 }

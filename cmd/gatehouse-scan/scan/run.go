@@ -31,7 +31,7 @@ const (
 // Notes say which checks did not run.
 //
 // Run contacts only the target's host, sends requests one at a time, and
-// sends nothing but GET, HEAD, OPTIONS and TRACE unless cfg.AllowUnsafe.
+// sends nothing but GET, OPTIONS and TRACE unless cfg.AllowUnsafe.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	s, err := cfg.validate()
 	if err != nil {
@@ -99,6 +99,9 @@ func (sc *scanner) run(ctx context.Context) error {
 	}
 	sc.base = base
 	sc.htmlTarget = isHTML(base)
+	if base.status >= 300 && base.status < 400 {
+		sc.note("the target answers %d with Location %s, on another origin, which the scan does not follow: scan that URL to check the API itself", base.status, base.header.Get("Location"))
+	}
 
 	groups := []group{
 		{"tls", sc.checkTLS},
