@@ -12,56 +12,76 @@ import (
 
 // VerifyFunc verifies the password of a login: nil when it matches, an
 // error matching ErrMismatch when it does not (Hasher.Verify's results;
-// use Hasher.Verify(ctx, password, "") for an unknown user). Any other
-// error is returned by Login as is, and not counted as a failure.
+// use Hasher.Verify(ctx, password, "") for an unknown user). Return any
+// other error only when the password was not compared (the hasher was
+// busy, the user store failed): Login returns it as is and does not count
+// the attempt.
 type VerifyFunc func(ctx context.Context) error
 
 // Login runs one login attempt through the tracker:
 //
-//  1. Check: a locked client address ends here with a *ThrottledError.
+//  1. The attempt is counted against the account before the password is
+//     checked (Store.Begin), so that concurrent guesses cannot all slip
+//     under the threshold. A locked client address ends here with a
+//     *ThrottledError, nothing counted.
 //  2. verify runs, always (also for a locked account, so that timing does
 //     not reveal the lock).
-//  3. A match on an unlocked account: Succeed, return nil.
-//     A mismatch: Fail, return ErrInvalidCredentials.
-//     A match on a locked account: return ErrInvalidCredentials, the very
-//     result of a wrong password; it is not counted as a failure, and is
-//     audited as a failure with reason "locked".
+//  3. A match on an unlocked account: Succeed (which clears the count),
+//     return nil. A mismatch: the failure is counted against the client
+//     address too, return ErrInvalidCredentials. A match on a locked
+//     account: return ErrInvalidCredentials, the very result of a wrong
+//     password (audited as a failure with reason "locked"). Another error
+//     from verify: the count is taken back (Store.Release) and the error
+//     returned.
 //
 // When the store fails, Login returns ErrStoreUnavailable before verifying
 // (fail closed) or, with FailOpen, goes on without counting. A failure to
 // record a success does not fail the login.
 func (t *Tracker) Login(ctx context.Context, a Attempt, verify VerifyFunc) error {
-	d, err := t.Check(ctx, a)
+	k := t.keys(a)
+	now := t.clock()
+	begun := true
+	st, err := t.store.Begin(ctx, k, now, t.lim)
 	if err != nil {
-		t.storeError(ctx, a, t.keys(a))
+		t.storeError(ctx, a, k)
 		if !t.failOpen {
 			return errors.Join(ErrStoreUnavailable, err)
 		}
-		d = Decision{Allowed: true}
+		st, begun = Status{}, false
 	}
+	d := decide(st, now)
 	if d.Scope == ScopeClient {
-		t.emit(ctx, a, t.keys(a), audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeBlocked,
+		t.emit(ctx, a, k, audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeBlocked,
 			"login refused: client locked out", map[string]string{"reason": "client_locked"})
 		return &ThrottledError{RetryAfter: d.RetryAfter}
 	}
 	verr := verify(ctx)
 	switch {
 	case verr == nil && d.Allowed:
-		_ = t.Succeed(ctx, a) // a store error is audited; the login stands
+		// Begin counted this attempt: the failures before it are one less,
+		// or the threshold less one if it was the attempt that locked.
+		before := max(st.User.Failures-1, 0)
+		if st.User.JustLocked {
+			before = t.lim.UserFailures - 1
+		}
+		_ = t.succeed(ctx, a, before) // a store error is audited; the login stands
 		return nil
 	case verr == nil:
-		t.emit(ctx, a, t.keys(a), audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeBlocked,
+		t.emit(ctx, a, k, audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeBlocked,
 			"login refused: account locked", map[string]string{"reason": "locked"})
 		return ErrInvalidCredentials
 	case errors.Is(verr, ErrMismatch):
-		// Counted even while the account is locked: the per-client counters
-		// keep counting (the locked ones ignore it).
 		reason := "bad_credentials"
 		if !d.Allowed {
 			reason = "locked"
 		}
-		_ = t.fail(ctx, a, reason)
+		_ = t.recordFailure(ctx, a, k, st, reason)
 		return ErrInvalidCredentials
+	}
+	if begun {
+		if err := t.store.Release(ctx, k, t.clock(), t.lim); err != nil {
+			t.storeError(ctx, a, k)
+		}
 	}
 	return verr
 }

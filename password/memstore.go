@@ -165,36 +165,72 @@ func (s *MemoryStore) Status(_ context.Context, k Keys, now time.Time, lim Limit
 	return st, nil
 }
 
-// Fail implements Store.
-func (s *MemoryStore) Fail(_ context.Context, k Keys, now time.Time, lim Limits) (Status, error) {
+// Begin implements Store.
+func (s *MemoryStore) Begin(_ context.Context, k Keys, now time.Time, lim Limits) (Status, error) {
 	ms := now.UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var st Status
-	if k.User != "" {
-		u := s.touchUser(k.User, ms, lim.Window)
-		var just bool
-		u.c, just = u.c.fail(ms, lim.UserFailures, &lim)
-		st.User = u.c.Counter(just)
-		if k.IP != "" {
-			st.Known = u.known[k.IP] > ms
-			if s.roomForPair(u, k.IP, ms, lim) {
-				p, just := u.pairs[k.IP].fail(ms, lim.PairFailures, &lim)
-				if u.pairs == nil {
-					u.pairs = make(map[string]CounterState)
-				}
-				u.pairs[k.IP] = p
-				st.Pair = p.Counter(just)
+	if k.IP != "" {
+		if e := s.ip(k.IP, ms, lim.Window); e != nil {
+			st.IP = e.c.Current(ms, lim.Window).Counter(false)
+			if st.IP.Locked(now) {
+				return st, nil
 			}
 		}
 	}
+	if k.User == "" {
+		return st, nil
+	}
+	u := s.touchUser(k.User, ms, lim.Window)
+	var just bool
+	u.c, just = u.c.fail(ms, lim.UserFailures, &lim)
+	st.User = u.c.Counter(just)
 	if k.IP != "" {
-		e := s.touchIP(k.IP, ms, lim.Window)
-		var just bool
-		e.c, just = e.c.fail(ms, lim.IPFailures, &lim)
-		st.IP = e.c.Counter(just)
+		st.Known = u.known[k.IP] > ms
+		if s.roomForPair(u, k.IP, ms, lim) {
+			p, just := u.pairs[k.IP].fail(ms, lim.PairFailures, &lim)
+			if u.pairs == nil {
+				u.pairs = make(map[string]CounterState)
+			}
+			u.pairs[k.IP] = p
+			st.Pair = p.Counter(just)
+		}
 	}
 	return st, nil
+}
+
+// FailIP implements Store.
+func (s *MemoryStore) FailIP(_ context.Context, ip string, now time.Time, lim Limits) (Counter, error) {
+	if ip == "" {
+		return Counter{}, nil
+	}
+	ms := now.UnixMilli()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.touchIP(ip, ms, lim.Window)
+	var just bool
+	e.c, just = e.c.fail(ms, lim.IPFailures, &lim)
+	return e.c.Counter(just), nil
+}
+
+// Release implements Store.
+func (s *MemoryStore) Release(_ context.Context, k Keys, now time.Time, lim Limits) error {
+	if k.User == "" {
+		return nil
+	}
+	ms := now.UnixMilli()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.user(k.User, ms, lim.Window)
+	if u == nil {
+		return nil
+	}
+	u.c = u.c.release(ms, lim.Window)
+	if p, ok := u.pairs[k.IP]; ok && k.IP != "" {
+		u.pairs[k.IP] = p.release(ms, lim.Window)
+	}
+	return nil
 }
 
 // roomForPair reports whether u may hold a counter for ip, dropping

@@ -28,7 +28,9 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 	lim := passwordtest.Limits()
 	for i := 0; i < 1000; i++ {
 		k := password.Keys{User: fmt.Sprintf("user%d", i), IP: fmt.Sprintf("10.0.%d.%d", i/256, i%256)}
-		_, err := s.Fail(ctx, k, passwordtest.Base, lim)
+		_, err := s.Begin(ctx, k, passwordtest.Base, lim)
+		require.NoError(t, err)
+		_, err = s.FailIP(ctx, k.IP, passwordtest.Base, lim)
 		require.NoError(t, err)
 	}
 	users, ips := s.Len()

@@ -8,32 +8,46 @@ import (
 // Store keeps the tracker's failure counters. The in-memory MemoryStore is
 // the default; redisstore.LoginStore shares counters between instances.
 // Implementations must be safe for concurrent use, bounded in memory, and
-// behave as this package's reference logic (Counter's rules below), which
-// passwordtest.TestStore checks.
+// apply the counter rules below exactly, which passwordtest.TestStore
+// checks.
 //
 // Time always comes from the caller (the Tracker's clock, in whole
 // milliseconds), never from the store, so that every instance of a service
 // and every store implementation agree, and so that tests can drive time.
 //
 // The rules, per counter: a counter idle for a Window after its window
-// started and its last lock ended is forgotten (level included); a
-// window lasts Window from its first failure; failures while the counter
-// is locked are not counted; the failure that reaches the threshold locks
-// the counter for Lockout × 2^(level-1), at most MaxLockout, and starts a
-// new window.
+// started and its last lock ended is forgotten (level included); a window
+// lasts Window from its first failure; failures while the counter is locked
+// are not counted; the failure that reaches the threshold locks the counter
+// for Lockout × 2^(level-1), at most MaxLockout, and starts a new window.
+//
+// A login is Begin, then the password check, then Succeed, FailIP or
+// Release. Begin counts the attempt against the account before the
+// password is checked, so that concurrent guesses cannot all pass a check
+// made before any of them failed; Succeed clears that count, Release takes
+// it back when the password could not be checked.
 type Store interface {
 	// Status returns the counters of an attempt without changing them.
 	Status(ctx context.Context, k Keys, now time.Time, lim Limits) (Status, error)
-	// Fail records a failed attempt on the user, pair and IP counters
-	// (those whose keys are set) and returns them as they are now,
-	// JustLocked set on those this failure locked. A new pair beyond
-	// lim.MaxPairs for the user is not counted (its counter is zero).
-	Fail(ctx context.Context, k Keys, now time.Time, lim Limits) (Status, error)
+	// Begin starts an attempt. When the IP counter is locked it counts
+	// nothing and returns that counter alone. Otherwise it counts a
+	// failure on the user and pair counters (those whose keys are set; a
+	// new pair beyond lim.MaxPairs for the user is not counted and reads
+	// zero) and returns every counter as it is now, JustLocked set on
+	// those this attempt locked, the IP counter unchanged.
+	Begin(ctx context.Context, k Keys, now time.Time, lim Limits) (Status, error)
+	// FailIP counts a failed attempt on the IP counter of ip and returns
+	// it, JustLocked set if this failure locked it.
+	FailIP(ctx context.Context, ip string, now time.Time, lim Limits) (Counter, error)
+	// Release takes back the failure Begin counted on the user and pair
+	// counters, when the password could not be checked: one failure less
+	// on each that has any and is not locked. (A lock Begin placed stays.)
+	Release(ctx context.Context, k Keys, now time.Time, lim Limits) error
 	// Succeed clears the user and pair counters (not the IP's: a
 	// successful login on one account must not reset a client's failures
 	// on others), remembers the pair as known for lim.KnownFor (keeping at
-	// most lim.MaxKnown per user, dropping the oldest), and returns the
-	// counters as they were before.
+	// most lim.MaxKnown per user, dropping the soonest to expire), and
+	// returns the counters as they were before.
 	Succeed(ctx context.Context, k Keys, now time.Time, lim Limits) (Status, error)
 	// Reset clears the user counter and every pair counter of a
 	// (normalized) user, for an administrator's unlock. Known pairs and IP
@@ -131,6 +145,15 @@ func (c CounterState) fail(now int64, max int, lim *Limits) (CounterState, bool)
 	c.Until = now + lockFor(c.Level, lim)
 	c.Failures, c.Start = 0, 0
 	return c, true
+}
+
+// release takes back one failure unless the counter is locked.
+func (c CounterState) release(now int64, window time.Duration) CounterState {
+	c = c.Current(now, window)
+	if c.Failures > 0 && now >= c.Until {
+		c.Failures--
+	}
+	return c
 }
 
 // lockFor is the length in ms of the level-th lock.

@@ -220,11 +220,13 @@ func (t *Tracker) keys(a Attempt) Keys {
 
 func (t *Tracker) clock() time.Time { return time.UnixMilli(t.now().UnixMilli()) }
 
-// Check says whether an attempt may go ahead, before its password is
-// verified. With ScopeAccount the caller must still verify the password
+// Check says whether an attempt would be allowed, without counting it:
+// for showing a client how long to wait, or for flows that record outcomes
+// with Fail and Succeed themselves. It cannot stop concurrent guesses that
+// all pass it before any fails; Login can (it counts the attempt before
+// verifying). With ScopeAccount the caller must still verify the password
 // (for equal timing) and answer as for a wrong password whatever the
-// result; Login does all this. A store error is returned as is (Login
-// applies FailOpen).
+// result.
 func (t *Tracker) Check(ctx context.Context, a Attempt) (Decision, error) {
 	now := t.clock()
 	st, err := t.store.Status(ctx, t.keys(a), now, t.lim)
@@ -234,15 +236,18 @@ func (t *Tracker) Check(ctx context.Context, a Attempt) (Decision, error) {
 	return decide(st, now), nil
 }
 
+// decide applies the locks of st at now. A counter that the attempt itself
+// just locked (JustLocked from Begin) does not block it: the attempt that
+// reaches the threshold is the last one allowed.
 func decide(st Status, now time.Time) Decision {
 	if st.IP.Locked(now) {
 		return Decision{Scope: ScopeClient, RetryAfter: st.IP.LockedUntil.Sub(now)}
 	}
 	var until time.Time
-	if st.Pair.Locked(now) {
+	if st.Pair.Locked(now) && !st.Pair.JustLocked {
 		until = st.Pair.LockedUntil
 	}
-	if !st.Known && st.User.Locked(now) && st.User.LockedUntil.After(until) {
+	if !st.Known && st.User.Locked(now) && !st.User.JustLocked && st.User.LockedUntil.After(until) {
 		until = st.User.LockedUntil
 	}
 	if !until.IsZero() {
@@ -251,21 +256,28 @@ func decide(st Status, now time.Time) Decision {
 	return Decision{Allowed: true}
 }
 
-// Fail records a failed attempt and the audit events it causes
-// (authn_login_fail, and authn_login_lock or authn_login_suspicious when it
-// crosses a threshold).
+// Fail records a failed attempt (for flows that do not use Login) and the
+// audit events it causes: authn_login_fail, and authn_login_lock or
+// authn_login_suspicious when it crosses a threshold.
 func (t *Tracker) Fail(ctx context.Context, a Attempt) error {
-	return t.fail(ctx, a, "bad_credentials")
-}
-
-func (t *Tracker) fail(ctx context.Context, a Attempt, reason string) error {
 	k := t.keys(a)
-	st, err := t.store.Fail(ctx, k, t.clock(), t.lim)
-	t.emit(ctx, a, k, audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeFailure, "login failed", map[string]string{"reason": reason})
+	st, err := t.store.Begin(ctx, k, t.clock(), t.lim)
 	if err != nil {
+		t.emit(ctx, a, k, audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeFailure, "login failed", map[string]string{"reason": "bad_credentials"})
 		t.storeError(ctx, a, k)
 		return errors.Join(ErrStoreUnavailable, err)
 	}
+	return t.recordFailure(ctx, a, k, st, "bad_credentials")
+}
+
+// recordFailure completes a failed attempt that Begin counted against the
+// account: it counts it against the client address and records the events.
+func (t *Tracker) recordFailure(ctx context.Context, a Attempt, k Keys, st Status, reason string) error {
+	var err error
+	if k.IP != "" {
+		st.IP, err = t.store.FailIP(ctx, k.IP, t.clock(), t.lim)
+	}
+	t.emit(ctx, a, k, audit.AuthnLoginFail, audit.SeverityWarn, audit.OutcomeFailure, "login failed", map[string]string{"reason": reason})
 	if st.User.JustLocked {
 		t.lockEvent(ctx, a, k, "user", st.User)
 	}
@@ -283,30 +295,32 @@ func (t *Tracker) fail(ctx context.Context, a Attempt, reason string) error {
 				"locked_for": strconv.FormatInt(int64(st.IP.LockedUntil.Sub(t.clock())/time.Second), 10),
 			})
 	}
-	return nil
-}
-
-func (t *Tracker) lockEvent(ctx context.Context, a Attempt, k Keys, scope string, c Counter) {
-	max := t.lim.UserFailures
-	if scope == "user_client" {
-		max = t.lim.PairFailures
+	if err != nil {
+		t.storeError(ctx, a, k)
+		return errors.Join(ErrStoreUnavailable, err)
 	}
-	t.emit(ctx, a, k, audit.AuthnLoginLock, audit.SeverityWarn, audit.OutcomeBlocked, "account locked after failed logins",
-		map[string]string{
-			"scope": scope, "max_failures": strconv.Itoa(max), "level": strconv.Itoa(c.Level),
-			"locked_for": strconv.FormatInt(int64(c.LockedUntil.Sub(t.clock())/time.Second), 10),
-		})
+	return nil
 }
 
 // Succeed records a successful login: the username's counters (and this
 // client's for it) are cleared and the pair becomes known. The client
 // address's counter is not cleared. It records authn_login_success.
 func (t *Tracker) Succeed(ctx context.Context, a Attempt) error {
+	return t.succeed(ctx, a, -1)
+}
+
+// succeed records a success; failures is the count of failures before it
+// when the caller knows it (Login, whose Begin counted this attempt too),
+// -1 to take it from the store.
+func (t *Tracker) succeed(ctx context.Context, a Attempt, failures int) error {
 	k := t.keys(a)
 	before, err := t.store.Succeed(ctx, k, t.clock(), t.lim)
+	if failures < 0 {
+		failures = before.User.Failures
+	}
 	var details map[string]string
-	if n := before.User.Failures; n > 0 {
-		details = map[string]string{"failures_before": strconv.Itoa(n)}
+	if failures > 0 {
+		details = map[string]string{"failures_before": strconv.Itoa(failures)}
 	}
 	t.emit(ctx, a, k, audit.AuthnLoginSuccess, audit.SeverityInfo, audit.OutcomeSuccess, "login succeeded", details)
 	if err != nil {
@@ -352,4 +366,16 @@ func (t *Tracker) storeError(ctx context.Context, a Attempt, k Keys) {
 	}
 	t.emit(ctx, a, k, audit.SysStoreError, audit.SeverityCritical, outcome, "login attempt store failed",
 		map[string]string{"reason": "store_error"})
+}
+
+func (t *Tracker) lockEvent(ctx context.Context, a Attempt, k Keys, scope string, c Counter) {
+	max := t.lim.UserFailures
+	if scope == "user_client" {
+		max = t.lim.PairFailures
+	}
+	t.emit(ctx, a, k, audit.AuthnLoginLock, audit.SeverityWarn, audit.OutcomeBlocked, "account locked after failed logins",
+		map[string]string{
+			"scope": scope, "max_failures": strconv.Itoa(max), "level": strconv.Itoa(c.Level),
+			"locked_for": strconv.FormatInt(int64(c.LockedUntil.Sub(t.clock())/time.Second), 10),
+		})
 }

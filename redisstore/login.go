@@ -30,8 +30,9 @@ type LoginOptions struct {
 // counters; :k, a hash of known client addresses. Per client address one
 // key, <prefix>login:ip:{<addr>}. Counters are "failures:start:until:level"
 // in Unix milliseconds. Every change is one Lua script on keys of one slot,
-// every key has a TTL (until the counter would be forgotten), and the hash
-// of per-client counters is bounded (Limits.MaxPairs, Limits.MaxKnown).
+// every key has a TTL (until the counter would be forgotten, plus a minute
+// so that an instance whose clock is a little behind still sees it), and
+// the hashes per user are bounded (Limits.MaxPairs, Limits.MaxKnown).
 //
 // Time comes from the caller (the Tracker's clock), not from Redis TIME:
 // the counter rules are the same as the in-memory store's and tests can
@@ -78,6 +79,7 @@ local function parse(s)
   if not n then return 0, 0, 0, 0 end
   return tonumber(n), tonumber(st), tonumber(u), tonumber(l)
 end
+local slack = 60000
 local function expiry(st, u) return math.max(st, u) + window end
 local function fail(s, max, lockout, maxlock)
   local n, st, u, l = parse(s)
@@ -104,7 +106,7 @@ var loginFailUserScript = redis.NewScript(loginLua + `
 local lockout, maxlock = tonumber(ARGV[3]), tonumber(ARGV[4])
 local ip, maxPairs = ARGV[7], tonumber(ARGV[8])
 local n, st, u, l, j = fail(redis.call('GET', KEYS[1]), tonumber(ARGV[5]), lockout, maxlock)
-redis.call('SET', KEYS[1], enc(n, st, u, l), 'PX', math.max(expiry(st, u) - now, 1))
+redis.call('SET', KEYS[1], enc(n, st, u, l), 'PX', expiry(st, u) - now + slack)
 local res = {n, st, u, l, j, -1, 0, 0, 0, 0, 0}
 if ip ~= '' then
   local raw = redis.call('HGET', KEYS[2], ip)
@@ -122,7 +124,7 @@ if ip ~= '' then
   if room then
     local pn, pst, pu, pl, pj = fail(raw, tonumber(ARGV[6]), lockout, maxlock)
     redis.call('HSET', KEYS[2], ip, enc(pn, pst, pu, pl))
-    local ttl = math.max(expiry(pst, pu) - now, 1)
+    local ttl = expiry(pst, pu) - now + slack
     if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
     res[6], res[7], res[8], res[9], res[10] = pn, pst, pu, pl, pj
   end
@@ -135,8 +137,30 @@ return res
 // KEYS: ip counter. ARGV: now, window, lockout, maxLockout, ipMax.
 var loginFailIPScript = redis.NewScript(loginLua + `
 local n, st, u, l, j = fail(redis.call('GET', KEYS[1]), tonumber(ARGV[5]), tonumber(ARGV[3]), tonumber(ARGV[4]))
-redis.call('SET', KEYS[1], enc(n, st, u, l), 'PX', math.max(expiry(st, u) - now, 1))
+redis.call('SET', KEYS[1], enc(n, st, u, l), 'PX', expiry(st, u) - now + slack)
 return {n, st, u, l, j}
+`)
+
+// KEYS: counter, pairs. ARGV: now, window, ip. Takes back one failure
+// from each counter that has any and is not locked.
+var loginReleaseScript = redis.NewScript(loginLua + `
+local function release(raw)
+  local n, st, u, l = parse(raw)
+  if now >= expiry(st, u) then return nil end
+  if n > 0 and now >= st + window then n, st = 0, 0 end
+  if n > 0 and now >= u then n = n - 1 end
+  return enc(n, st, u, l), expiry(st, u) - now + slack
+end
+local v, ttl = release(redis.call('GET', KEYS[1]))
+if v then redis.call('SET', KEYS[1], v, 'PX', ttl) end
+if ARGV[3] ~= '' then
+  local raw = redis.call('HGET', KEYS[2], ARGV[3])
+  if raw then
+    local pv = release(raw)
+    if pv then redis.call('HSET', KEYS[2], ARGV[3], pv) end
+  end
+end
+return 1
 `)
 
 // KEYS: counter, pairs, known. ARGV: now, window, ip, knownFor, maxKnown.
@@ -167,7 +191,7 @@ if ip ~= '' then
       if oldestIP and redis.call('HLEN', KEYS[3]) >= maxKnown then redis.call('HDEL', KEYS[3], oldestIP) end
     end
     redis.call('HSET', KEYS[3], ip, string.format('%d', now + knownFor))
-    if redis.call('PTTL', KEYS[3]) < knownFor then redis.call('PEXPIRE', KEYS[3], knownFor) end
+    if redis.call('PTTL', KEYS[3]) < knownFor + slack then redis.call('PEXPIRE', KEYS[3], knownFor + slack) end
   end
 end
 return {c, p, known}
@@ -215,34 +239,63 @@ func (s *LoginStore) Status(ctx context.Context, k password.Keys, now time.Time,
 	return st, nil
 }
 
-// Fail implements password.Store: one script on the user's keys, one on the
-// client address's.
-func (s *LoginStore) Fail(ctx context.Context, k password.Keys, now time.Time, lim password.Limits) (password.Status, error) {
+// Begin implements password.Store: a read of the client address's
+// counter, then, unless it is locked, one script on the user's keys.
+func (s *LoginStore) Begin(ctx context.Context, k password.Keys, now time.Time, lim password.Limits) (password.Status, error) {
 	ms := now.UnixMilli()
 	var st password.Status
-	common := []any{ms, lim.Window.Milliseconds(), lim.Lockout.Milliseconds(), lim.MaxLockout.Milliseconds()}
-	if k.User != "" {
-		keys := s.loginUserKeys(k.User)
-		args := append(common[:4:4], lim.UserFailures, lim.PairFailures, k.IP, lim.MaxPairs)
-		v, err := loginFailUserScript.Run(ctx, s.client, keys[:], args...).Int64Slice()
-		if err != nil || len(v) != 11 {
-			return st, fmt.Errorf("redisstore: login fail: %w", loginScriptErr(err))
-		}
-		st.User = loginCounter(v[0:5])
-		if v[5] >= 0 {
-			st.Pair = loginCounter(v[5:10])
-		}
-		st.Known = v[10] > ms
-	}
 	if k.IP != "" {
-		args := append(common[:4:4], lim.IPFailures)
-		v, err := loginFailIPScript.Run(ctx, s.client, []string{s.loginIPKey(k.IP)}, args...).Int64Slice()
-		if err != nil || len(v) != 5 {
-			return st, fmt.Errorf("redisstore: login fail: %w", loginScriptErr(err))
+		raw, err := s.client.Get(ctx, s.loginIPKey(k.IP)).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return st, fmt.Errorf("redisstore: login begin: %w", err)
 		}
-		st.IP = loginCounter(v)
+		st.IP = loginParse(raw).Current(ms, lim.Window).Counter(false)
+		if st.IP.Locked(now) {
+			return st, nil
+		}
 	}
+	if k.User == "" {
+		return st, nil
+	}
+	keys := s.loginUserKeys(k.User)
+	v, err := loginFailUserScript.Run(ctx, s.client, keys[:],
+		ms, lim.Window.Milliseconds(), lim.Lockout.Milliseconds(), lim.MaxLockout.Milliseconds(),
+		lim.UserFailures, lim.PairFailures, k.IP, lim.MaxPairs).Int64Slice()
+	if err != nil || len(v) != 11 {
+		return st, fmt.Errorf("redisstore: login begin: %w", loginScriptErr(err))
+	}
+	st.User = loginCounter(v[0:5])
+	if v[5] >= 0 {
+		st.Pair = loginCounter(v[5:10])
+	}
+	st.Known = v[10] > ms
 	return st, nil
+}
+
+// FailIP implements password.Store.
+func (s *LoginStore) FailIP(ctx context.Context, ip string, now time.Time, lim password.Limits) (password.Counter, error) {
+	if ip == "" {
+		return password.Counter{}, nil
+	}
+	v, err := loginFailIPScript.Run(ctx, s.client, []string{s.loginIPKey(ip)},
+		now.UnixMilli(), lim.Window.Milliseconds(), lim.Lockout.Milliseconds(), lim.MaxLockout.Milliseconds(),
+		lim.IPFailures).Int64Slice()
+	if err != nil || len(v) != 5 {
+		return password.Counter{}, fmt.Errorf("redisstore: login fail: %w", loginScriptErr(err))
+	}
+	return loginCounter(v), nil
+}
+
+// Release implements password.Store.
+func (s *LoginStore) Release(ctx context.Context, k password.Keys, now time.Time, lim password.Limits) error {
+	if k.User == "" {
+		return nil
+	}
+	keys := s.loginUserKeys(k.User)
+	if err := loginReleaseScript.Run(ctx, s.client, keys[:2], now.UnixMilli(), lim.Window.Milliseconds(), k.IP).Err(); err != nil {
+		return fmt.Errorf("redisstore: login release: %w", err)
+	}
+	return nil
 }
 
 // Succeed implements password.Store.

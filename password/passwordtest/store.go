@@ -46,10 +46,15 @@ func TestStore(t *testing.T, newStore func(t *testing.T) password.Store) {
 	alice := password.Keys{User: "alice", IP: "192.0.2.1"}
 	at := func(d time.Duration) time.Time { return Base.Add(d) }
 
+	// fail is a failed login: Begin, then FailIP.
 	fail := func(t *testing.T, s password.Store, k password.Keys, now time.Time, l password.Limits) password.Status {
 		t.Helper()
-		st, err := s.Fail(ctx, k, now, l)
+		st, err := s.Begin(ctx, k, now, l)
 		require.NoError(t, err)
+		if k.IP != "" {
+			st.IP, err = s.FailIP(ctx, k.IP, now, l)
+			require.NoError(t, err)
+		}
 		return st
 	}
 	status := func(t *testing.T, s password.Store, k password.Keys, now time.Time, l password.Limits) password.Status {
@@ -308,6 +313,63 @@ func TestStore(t *testing.T, newStore func(t *testing.T) password.Store) {
 		require.Equal(t, 1, st.Pair.Failures, "forgotten pairs make room")
 	})
 
+	t.Run("begin counts the account ahead and leaves the IP to FailIP", func(t *testing.T) {
+		s := newStore(t)
+		st, err := s.Begin(ctx, alice, at(0), lim)
+		require.NoError(t, err)
+		require.Equal(t, password.Counter{Failures: 1, WindowStart: Base}, st.User)
+		require.Equal(t, password.Counter{Failures: 1, WindowStart: Base}, st.Pair)
+		require.Equal(t, password.Counter{}, st.IP)
+		require.Equal(t, password.Counter{}, status(t, s, alice, at(0), lim).IP)
+	})
+
+	t.Run("begin from a locked IP counts nothing", func(t *testing.T) {
+		s := newStore(t)
+		var ipc password.Counter
+		for i := 0; i < 8; i++ {
+			var err error
+			ipc, err = s.FailIP(ctx, alice.IP, at(0), lim)
+			require.NoError(t, err)
+		}
+		require.True(t, ipc.JustLocked)
+		st, err := s.Begin(ctx, alice, at(time.Second), lim)
+		require.NoError(t, err)
+		require.True(t, st.IP.Locked(at(time.Second)))
+		require.Equal(t, password.Counter{}, st.User)
+		require.Equal(t, 0, status(t, s, alice, at(time.Second), lim).User.Failures)
+	})
+
+	t.Run("begin reports a known pair", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.Succeed(ctx, alice, at(0), lim)
+		require.NoError(t, err)
+		st, err := s.Begin(ctx, alice, at(time.Second), lim)
+		require.NoError(t, err)
+		require.True(t, st.Known)
+	})
+
+	t.Run("release takes back one failure but no lock", func(t *testing.T) {
+		s := newStore(t)
+		require.NoError(t, s.Release(ctx, alice, at(0), lim), "nothing to release")
+		for i := 0; i < 2; i++ {
+			_, err := s.Begin(ctx, alice, at(0), lim)
+			require.NoError(t, err)
+		}
+		require.NoError(t, s.Release(ctx, alice, at(time.Second), lim))
+		st := status(t, s, alice, at(time.Second), lim)
+		require.Equal(t, password.Counter{Failures: 1, WindowStart: Base}, st.User)
+		require.Equal(t, password.Counter{Failures: 1, WindowStart: Base}, st.Pair)
+		for i := 0; i < 4; i++ {
+			_, err := s.Begin(ctx, alice, at(time.Second), lim)
+			require.NoError(t, err)
+		}
+		require.NoError(t, s.Release(ctx, alice, at(2*time.Second), lim))
+		st = status(t, s, alice, at(2*time.Second), lim)
+		require.True(t, st.User.Locked(at(2*time.Second)), "a lock stays")
+		require.True(t, st.Pair.Locked(at(2*time.Second)))
+		require.NoError(t, s.Release(ctx, password.Keys{IP: "192.0.2.1"}, at(0), lim), "no user: nothing to do")
+	})
+
 	t.Run("concurrent failures are all counted", func(t *testing.T) {
 		s := newStore(t)
 		l := lim
@@ -317,7 +379,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) password.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.Fail(ctx, alice, at(0), l)
+				_, err := s.Begin(ctx, alice, at(0), l)
+				require.NoError(t, err)
+				_, err = s.FailIP(ctx, alice.IP, at(0), l)
 				require.NoError(t, err)
 			}()
 		}

@@ -214,6 +214,33 @@ func TestTracker(t *testing.T, newStore func(t *testing.T) password.Store) {
 		require.True(t, d.Allowed, "the next /64 is another client")
 	})
 
+	t.Run("concurrent guesses cannot all slip under the threshold", func(t *testing.T) {
+		tr, _ := setup(t, password.TrackerOptions{})
+		const n = 20
+		var barrier sync.WaitGroup
+		barrier.Add(n)
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				errs <- tr.Login(ctx, password.Attempt{Username: "alice", IP: attacker(i)}, func(context.Context) error {
+					barrier.Done()
+					barrier.Wait() // every attempt has been counted before any is verified
+					return nil     // and every one has the right password
+				})
+			}()
+		}
+		ok := 0
+		for i := 0; i < n; i++ {
+			err := <-errs
+			if err == nil {
+				ok++
+			} else {
+				require.ErrorIs(t, err, password.ErrInvalidCredentials)
+			}
+		}
+		require.Equal(t, 5, ok, "only the first MaxFailures attempts were let through")
+	})
+
 	t.Run("an administrator's reset unlocks the account", func(t *testing.T) {
 		tr, _ := setup(t, password.TrackerOptions{})
 		for i := 0; i < 5; i++ {
