@@ -86,7 +86,7 @@ func ExampleTracker_Login() {
 		_ = login("alice", "guess")
 	}
 	fmt.Println(login("alice", "correct horse battery staple")) // locked: same answer as a wrong password
-	fmt.Println(tracker.Reset(ctx, "alice"))                     // an administrator unlocks
+	fmt.Println(tracker.Reset(ctx, "alice"))                    // an administrator unlocks
 	fmt.Println(login("alice", "correct horse battery staple"))
 	// Output:
 	// <nil>
