@@ -91,7 +91,7 @@ func newClient(s *settings, agent string) *client {
 
 // plainAddr is the dial address of the plain-HTTP check.
 func (c *client) plainAddr() string {
-	return net.JoinHostPort(strings.ToLower(c.s.target.Hostname()), fmt.Sprint(c.s.HTTPPort))
+	return net.JoinHostPort(dialHost(c.s.target.Hostname()), fmt.Sprint(c.s.HTTPPort))
 }
 
 // tlsConfig returns the verification settings of the scan; probe configs

@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Defaults applied to a zero Config field.
@@ -86,7 +89,8 @@ type Config struct {
 	// Insecure scans a target whose certificate does not verify, reporting
 	// GH-TLS-004 instead of stopping.
 	Insecure bool
-	// Progress, if set, is called after each request. It must not block.
+	// Progress, if set, is called as each request is sent. It must not
+	// block.
 	Progress func(Progress)
 }
 
@@ -231,7 +235,9 @@ func validPort(p string) bool {
 	return n > 0 && n <= 65535
 }
 
-// hostPort returns the dial address of u, with the scheme's default port.
+// hostPort returns the dial address of u, with the scheme's default port,
+// spelled as net/http's transport spells it (an internationalized name in
+// its ASCII form), so that the dialer's allow-list matches.
 func hostPort(u *url.URL) string {
 	port := u.Port()
 	if port == "" {
@@ -240,5 +246,20 @@ func hostPort(u *url.URL) string {
 			port = "443"
 		}
 	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+	return net.JoinHostPort(dialHost(u.Hostname()), port)
+}
+
+// dialHost lower-cases a host name and converts an internationalized one
+// to its ASCII (punycode) form.
+func dialHost(h string) string {
+	h = strings.ToLower(h)
+	for i := 0; i < len(h); i++ {
+		if h[i] >= utf8.RuneSelf {
+			if a, err := idna.Lookup.ToASCII(h); err == nil {
+				return a
+			}
+			break
+		}
+	}
+	return h
 }

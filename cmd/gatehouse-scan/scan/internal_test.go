@@ -312,3 +312,17 @@ func TestCertificateExpiryWording(t *testing.T) {
 		})
 	}
 }
+
+func TestDialAddressesMatchTheTransport(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"https://API.Example.com/":     "api.example.com:443",
+		"http://bücher.example:8080/x": "xn--bcher-kva.example:8080",
+		"http://[::1]:9/":              "[::1]:9",
+		"http://127.0.0.1/":            "127.0.0.1:80",
+	} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		require.Equal(t, want, hostPort(u), raw)
+	}
+}

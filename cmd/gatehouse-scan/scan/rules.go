@@ -253,7 +253,7 @@ var rules = []Rule{
 	},
 	{
 		ID: idErrOversized, Title: "Oversized body answered with a server error", Severity: Medium,
-		Description: "Reported with -allow-unsafe only: a body larger than 2 MiB is answered 5xx rather than 413.",
+		Description: "Reported with -allow-unsafe only: a 2 MiB body (unterminated JSON) is answered 5xx rather than 413.",
 		Fix:         Fix{Text: "The sanitize middleware refuses bodies over MaxBodyBytes (default 1 MiB) with 413, before reading them when Content-Length says so.", Snippet: "gate, _ := sanitize.New(sanitize.Options{MaxBodyBytes: 1 << 20})"},
 	},
 	{

@@ -169,7 +169,7 @@ func (sc *scanner) add(id, key string, sev Severity, where, detail string, ev Ev
 		r = Rule{ID: id, Title: id}
 	}
 	sc.report.Findings = append(sc.report.Findings, Finding{
-		ID: id, Severity: sev, Title: r.Title, URL: where, Detail: detail, Evidence: ev, Fix: r.Fix,
+		ID: id, Severity: sev, Title: r.Title, URL: where, Detail: clean(detail), Evidence: ev, Fix: r.Fix,
 	})
 }
 
