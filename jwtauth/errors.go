@@ -146,6 +146,21 @@ func newChallenges(realm string) challenges {
 	}
 }
 
+// writeScope answers 403 insufficient_scope with the scopes a *ScopeError
+// names. It is apart from write so that its errors.As target does not
+// cost every other rejection an allocation.
+func (c challenges) writeScope(w http.ResponseWriter, err error) {
+	var se *ScopeError
+	if errors.As(err, &se) {
+		if se.challenge != nil {
+			w.Header()["Www-Authenticate"] = se.challenge
+		} else {
+			w.Header()["Www-Authenticate"] = c.scope(se.Required)
+		}
+	}
+	problemScope.Write(w)
+}
+
 func (c challenges) scope(required []string) []string {
 	return []string{`Bearer realm="` + c.realm + `", error="insufficient_scope", scope="` + strings.Join(required, " ") + `"`}
 }
@@ -154,7 +169,6 @@ func (c challenges) scope(required []string) []string {
 // RFC 6750 challenge where one applies. Nothing from the request is echoed.
 func (c challenges) write(w http.ResponseWriter, r *http.Request, err error) {
 	h := w.Header()
-	var se *ScopeError
 	switch {
 	case errors.Is(err, csrf.ErrCSRF):
 		csrf.DefaultErrorHandler(w, r, err)
@@ -173,15 +187,8 @@ func (c challenges) write(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, ErrInvalidToken):
 		h["Www-Authenticate"] = c.invalid
 		problemInvalid.Write(w)
-	case errors.As(err, &se):
-		if se.challenge != nil {
-			h["Www-Authenticate"] = se.challenge
-		} else {
-			h["Www-Authenticate"] = c.scope(se.Required)
-		}
-		problemScope.Write(w)
 	case errors.Is(err, ErrInsufficientScope):
-		problemScope.Write(w)
+		c.writeScope(w, err)
 	case errors.Is(err, ErrForbidden):
 		problemForbidden.Write(w)
 	default: // store failures and anything unexpected

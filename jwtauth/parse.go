@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Token size bounds.
@@ -68,7 +69,9 @@ func parseHeader(seg string, buf []byte) (joseHeader, error) {
 		return h, ErrMalformedToken
 	}
 	b := buf[:n]
-	if !json.Valid(b) {
+	// RFC 7515: the header is UTF-8 JSON. encoding/json would replace bad
+	// bytes; refusing them keeps every parser reading the same strings.
+	if !utf8.Valid(b) || !json.Valid(b) {
 		return h, ErrMalformedToken
 	}
 	m := newMembers(b)
