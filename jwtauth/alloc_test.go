@@ -13,9 +13,9 @@ import (
 // middleware's own allocations are counted.
 type discard struct{ h http.Header }
 
-func (d *discard) Header() http.Header       { return d.h }
+func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (d *discard) WriteHeader(int)            {}
+func (d *discard) WriteHeader(int)             {}
 
 func TestHugeAndDottedTokensAreRefusedWithConstantAllocations(t *testing.T) {
 	c := newClock()

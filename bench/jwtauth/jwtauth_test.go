@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	chijwt "github.com/go-chi/jwtauth/v5"
 	"github.com/gatehouse-go/gatehouse/jwtauth"
+	chijwt "github.com/go-chi/jwtauth/v5"
 	"github.com/golang-jwt/jwt/v5"
 	lestrrat "github.com/lestrrat-go/jwx/v2/jwt"
 )
