@@ -78,6 +78,14 @@ type TrackerOptions struct {
 // Reset the account. Lock periods double while an attack goes on, so a
 // guessing attacker gets about MaxFailures guesses per period.
 //
+// Login counts each attempt against the account before the password is
+// verified (a success clears it), so concurrent guesses cannot exceed
+// MaxFailures, across instances too. The client-address counter is counted
+// after verification, so that successes never count against a shared
+// address; a burst of concurrent attempts from one address can overshoot
+// IPMaxFailures by the attempts in flight (at most the Hasher's
+// MaxConcurrent + MaxWaiting per instance).
+//
 // A locked account answers exactly as a wrong password does
 // (ErrInvalidCredentials from Login, after verifying the password anyway
 // so that timing matches): neither the lock nor a correct password during
