@@ -26,12 +26,10 @@ func (sc *scanner) checkCORS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reflected := false
 	if ex != nil {
 		acao, creds := allowOrigin(ex)
 		switch {
 		case acao == attackerOrigin:
-			reflected = true
 			sc.addEx(idCORSReflect, "", Low, ex, "An arbitrary Origin is echoed in Access-Control-Allow-Origin.",
 				ex.evidence([]string{"Origin"}, corsHeaders))
 			if creds {
@@ -45,22 +43,21 @@ func (sc *scanner) checkCORS(ctx context.Context) error {
 		sc.judgeVary(ex)
 	}
 
-	var probes []struct{ id, origin, what string }
-	if !reflected { // an echo of everything would repeat GH-CORS-001 four times
-		o := sc.s.origin
-		host, port := o.Hostname(), o.Port()
-		withPort := func(h string) string {
-			if port != "" {
-				return h + ":" + port
-			}
-			return h
+	// Origins a browser can be made to send, and near misses of the app's
+	// origin that only a broken matcher accepts.
+	o := sc.s.origin
+	host, port := o.Hostname(), o.Port()
+	withPort := func(h string) string {
+		if port != "" {
+			return h + ":" + port
 		}
-		probes = append(probes,
-			struct{ id, origin, what string }{idCORSNull, "null", "Origin null is allowed"},
-			struct{ id, origin, what string }{idCORSSuffix, o.Scheme + "://" + withPort("evil"+registrable(host)), "An origin that only ends with the app's domain is allowed"},
-			struct{ id, origin, what string }{idCORSPrefix, o.Scheme + "://" + withPort(host+".evil.net"), "An origin that only starts with the app's host is allowed"},
-			struct{ id, origin, what string }{idCORSUserinfo, o.Scheme + "://" + withPort(host) + "@evil.net", "An origin with userinfo (whose host is evil.net) is allowed"},
-		)
+		return h
+	}
+	probes := []struct{ id, origin, what string }{
+		{idCORSNull, "null", "Origin null is allowed"},
+		{idCORSSuffix, o.Scheme + "://" + withPort("evil"+registrable(host)), "An origin that only ends with the app's domain is allowed"},
+		{idCORSPrefix, o.Scheme + "://" + withPort(host+".evil.net"), "An origin that only starts with the app's host is allowed"},
+		{idCORSUserinfo, o.Scheme + "://" + withPort(host) + "@evil.net", "An origin with userinfo (whose host is evil.net) is allowed"},
 	}
 	for _, p := range probes {
 		ex, err := sc.withOrigin(ctx, p.origin)
@@ -75,6 +72,9 @@ func (sc *scanner) checkCORS(ctx context.Context) error {
 			sev, detail := Low, p.what+"."
 			if creds {
 				sev, detail = High, p.what+", with credentials."
+			}
+			if p.id != idCORSNull && acao == p.origin && sc.seen[idCORSReflect+"\x00"] {
+				detail += " (The API echoes every origin: see GH-CORS-001.)"
 			}
 			sc.addEx(p.id, "", sev, ex, detail, ex.evidence([]string{"Origin"}, corsHeaders))
 		}

@@ -108,7 +108,7 @@ func (sc *scanner) judgeError(ex *exchange, rule, what string) {
 }
 
 // checkTrace sends TRACE with a marker header; a 2xx that echoes it back
-// is cross-site tracing.
+// is cross-site tracing (medium), a 2xx that does not is noted (info).
 func (sc *scanner) checkTrace(ctx context.Context) error {
 	h := http.Header{"X-Gatehouse-Scan": {sc.marker}}
 	ex, err := sc.send(ctx, &request{method: http.MethodTrace, url: sc.s.target, header: h})
@@ -122,10 +122,13 @@ func (sc *scanner) checkTrace(ctx context.Context) error {
 	if i < 0 {
 		i = bytes.Index(ex.body, []byte("TRACE "))
 	}
-	if i >= 0 {
-		sc.addEx(idErrTrace, "", Medium, ex, "TRACE is answered with the request echoed back.",
-			ex.evidence([]string{"X-Gatehouse-Scan"}, []string{"Content-Type"}, excerpt(ex.body, i, len(sc.marker))))
+	if i < 0 {
+		sc.addEx(idErrTrace, "", Info, ex, "TRACE is answered 2xx, but the request is not echoed back (no cross-site tracing).",
+			ex.evidence([]string{"X-Gatehouse-Scan"}, []string{"Content-Type"}))
+		return nil
 	}
+	sc.addEx(idErrTrace, "", Medium, ex, "TRACE is answered with the request echoed back, headers included.",
+		ex.evidence([]string{"X-Gatehouse-Scan"}, []string{"Content-Type"}, excerpt(ex.body, i, len(sc.marker))))
 	return nil
 }
 

@@ -42,7 +42,11 @@ func ExampleRun() {
 	}
 	fmt.Println(report.Fails(scan.High))
 	// Output:
+	// high GH-CORS-002 Origin null is allowed
 	// high GH-CORS-003 Credentials allowed for a reflected or wildcard origin
+	// high GH-CORS-004 Suffix-confusion origin allowed (https://evilexample.com)
+	// high GH-CORS-005 Prefix-confusion origin allowed (https://example.com.evil.net)
+	// high GH-CORS-006 Userinfo-confusion origin allowed (https://example.com@evil.net)
 	// low GH-CORS-001 Any Origin is reflected in Access-Control-Allow-Origin
 	// true
 }
@@ -68,9 +72,9 @@ func ExampleRules() {
 	// GH-CORS-001   low      Any Origin is reflected in Access-Control-Allow-Origin
 	// GH-CORS-002   low      Origin null is allowed
 	// GH-CORS-003   high     Credentials allowed for a reflected or wildcard origin
-	// GH-CORS-004   low      Origin matched by suffix (evilexample.com accepted)
-	// GH-CORS-005   low      Origin matched by prefix (example.com.evil.net accepted)
-	// GH-CORS-006   low      Origin with userinfo accepted (example.com@evil.net)
+	// GH-CORS-004   low      Suffix-confusion origin allowed (https://evilexample.com)
+	// GH-CORS-005   low      Prefix-confusion origin allowed (https://example.com.evil.net)
+	// GH-CORS-006   low      Userinfo-confusion origin allowed (https://example.com@evil.net)
 	// GH-CORS-007   low      Preflight allows every method
 	// GH-CORS-008   low      Preflight allows every request header
 	// GH-CORS-009   low      Origin-dependent CORS response without Vary: Origin
@@ -89,7 +93,7 @@ func ExampleRules() {
 	// GH-ERR-003    medium   Stack trace in a response
 	// GH-ERR-004    low      HTML error page from an API
 	// GH-ERR-005    low      Input echoed in an error response
-	// GH-ERR-006    medium   TRACE enabled and echoing the request
+	// GH-ERR-006    medium   TRACE enabled
 }
 
 // The text output of a scan that found nothing (WriteJSON and WriteSARIF

@@ -36,6 +36,7 @@ type fixture struct {
 	noRateLimit, noRetryAfter bool
 	// errors
 	crashOnBadQuery, htmlErrors, echoErrors, traceEcho, crashOnMalformed, crashOnOversized bool
+	traceNoEcho                                                                            bool // TRACE served like GET
 }
 
 const (
@@ -82,7 +83,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusBadRequest, "invalid_query")
 		return
 	}
-	if r.Method == http.MethodTrace {
+	if r.Method == http.MethodTrace && !s.f.traceNoEcho {
 		if s.f.traceEcho {
 			w.Header().Set("Content-Type", "message/http")
 			fmt.Fprintf(w, "TRACE %s HTTP/1.1\r\n", r.URL.RequestURI())
@@ -223,7 +224,7 @@ func (s *server) root(w http.ResponseWriter, r *http.Request) {
 		s.readJSON(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !(s.f.traceNoEcho && r.Method == http.MethodTrace) {
 		problem(w, http.StatusMethodNotAllowed, "method_not_allowed")
 		return
 	}

@@ -153,7 +153,7 @@ var rules = []Rule{
 	},
 	{
 		ID: idCORSReflect, Title: "Any Origin is reflected in Access-Control-Allow-Origin", Severity: Low,
-		Description: "The scan sends an Origin no allow-list contains; echoing it means there is no allow-list. Low on its own (like *), see GH-CORS-003 when credentials are allowed too.",
+		Description: "The scan sends an Origin no allow-list contains; echoing it means there is no allow-list. Low on its own (like *), see GH-CORS-003 when credentials are allowed too; an API that echoes every origin also fails GH-CORS-002, -004, -005 and -006.",
 		Fix:         Fix{Text: "List the origins that may call the API in the cors middleware's AllowedOrigins (an AllowOriginFunc must not accept every origin); other origins get no CORS headers.", Snippet: fixCORS},
 	},
 	{
@@ -167,17 +167,17 @@ var rules = []Rule{
 		Fix:         Fix{Text: "cors.New refuses \"*\" or AllowNullOrigin together with AllowCredentials; list exact origins, and never let an AllowOriginFunc return true for every origin.", Snippet: `cors.New(cors.Options{AllowedOrigins: []string{"https://app.example.com"}, AllowCredentials: true})`},
 	},
 	{
-		ID: idCORSSuffix, Title: "Origin matched by suffix (evilexample.com accepted)", Severity: Low,
+		ID: idCORSSuffix, Title: "Suffix-confusion origin allowed (https://evilexample.com)", Severity: Low,
 		Description: "The scan sends https://evil<registrable domain>, which no label-anchored pattern matches; accepting it means a suffix test such as strings.HasSuffix. High when credentials are allowed.",
 		Fix:         Fix{Text: "Use cors patterns, which are anchored on a label boundary: https://*.example.com does not match evilexample.com.", Snippet: `cors.New(cors.Options{AllowedOrigins: []string{"https://*.example.com"}})`},
 	},
 	{
-		ID: idCORSPrefix, Title: "Origin matched by prefix (example.com.evil.net accepted)", Severity: Low,
+		ID: idCORSPrefix, Title: "Prefix-confusion origin allowed (https://example.com.evil.net)", Severity: Low,
 		Description: "The scan sends the app's origin host followed by .evil.net; accepting it means a prefix or substring test. High when credentials are allowed.",
 		Fix:         Fix{Text: "The cors middleware compares whole origins (scheme, host, port).", Snippet: fixCORS},
 	},
 	{
-		ID: idCORSUserinfo, Title: "Origin with userinfo accepted (example.com@evil.net)", Severity: Low,
+		ID: idCORSUserinfo, Title: "Userinfo-confusion origin allowed (https://example.com@evil.net)", Severity: Low,
 		Description: "The scan sends https://<app host>@evil.net, whose host is evil.net; accepting it means the origin was matched as a string prefix or parsed loosely. High when credentials are allowed.",
 		Fix:         Fix{Text: "The cors middleware rejects origins with userinfo, paths or missing schemes.", Snippet: fixCORS},
 	},
@@ -272,8 +272,8 @@ var rules = []Rule{
 		Fix:         Fix{Text: "Error texts must be fixed strings: Gatehouse rejections (sanitize, cors, jwtauth, ratelimit) never echo request input; do the same in your handlers and 404 handler.", Snippet: `http.Error(w, "no such resource", http.StatusNotFound) // never the path or the input`},
 	},
 	{
-		ID: idErrTrace, Title: "TRACE enabled and echoing the request", Severity: Medium,
-		Description: "A TRACE request is answered 2xx with the request echoed back, headers included (cross-site tracing).",
+		ID: idErrTrace, Title: "TRACE enabled", Severity: Medium,
+		Description: "A TRACE request is answered 2xx with the request echoed back, headers included (cross-site tracing); info when it is answered 2xx without the echo.",
 		Fix:         Fix{Text: "Register routes with method patterns (Go 1.22 mux) so TRACE gets 405, or reject it in front of the mux.", Snippet: `mux.HandleFunc("GET /api/items", list) // TRACE /api/items: 405`},
 	},
 }

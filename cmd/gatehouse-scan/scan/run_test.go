@@ -15,9 +15,9 @@ import (
 	"github.com/gatehouse-go/gatehouse/cmd/gatehouse-scan/scan"
 )
 
-// everything has every weakness that does not hide another one (an
-// arbitrary origin reflected hides the origin-confusion probes; a path
-// served without credentials hides the token checks).
+// everything has every weakness that does not hide another one (a path
+// served without credentials would hide the token checks, an HTML target
+// the HTML-error check).
 var everything = fixture{
 	noNosniff: true, noFraming: true, leakyReferrer: true, legacyXSS: true, versionHeaders: true, hsts: "max-age=3600",
 	reflectOrigin: true, credentials: true, noVary: true, preflightAnyMethod: true, preflightAnyHeader: true,
@@ -34,7 +34,7 @@ func TestMisconfiguredAPIShowsEveryWeakness(t *testing.T) {
 	require.Subset(t, r.IDs(), []string{
 		"GH-HDR-001", "GH-HDR-002", "GH-HDR-004", "GH-HDR-006", "GH-HDR-007", "GH-HDR-008",
 		"GH-TLS-001", "GH-TLS-002", "GH-TLS-003",
-		"GH-CORS-001", "GH-CORS-003", "GH-CORS-007", "GH-CORS-008", "GH-CORS-009",
+		"GH-CORS-001", "GH-CORS-002", "GH-CORS-003", "GH-CORS-004", "GH-CORS-005", "GH-CORS-006", "GH-CORS-007", "GH-CORS-008", "GH-CORS-009",
 		"GH-COOKIE-001", "GH-COOKIE-002", "GH-COOKIE-003",
 		"GH-AUTH-002", "GH-AUTH-003", "GH-AUTH-004", "GH-AUTH-005",
 		"GH-RATE-001",
@@ -297,4 +297,14 @@ func TestServerChosenBytesCannotEscapeTheTerminal(t *testing.T) {
 	require.NotContains(t, out.String(), "\nforged line")
 	require.Contains(t, out.String(), `Server: evil/1.0 \u202e`)
 	require.Contains(t, out.String(), `\x1b]0;pwned\x07\x0d\x0aforged line`)
+}
+
+func TestTraceWithoutEchoIsOnlyInfo(t *testing.T) {
+	t.Parallel()
+	r := runScan(t, startHTTP(t, fixture{traceNoEcho: true}).cfg)
+	f := find(r, "GH-ERR-006")
+	require.NotNil(t, f)
+	require.Equal(t, scan.Info, f.Severity)
+	require.Empty(t, above(r))
+	require.False(t, r.Fails(scan.Low))
 }
