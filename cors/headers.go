@@ -99,6 +99,19 @@ func (s *headerSet) allowed(name string) bool {
 	return ok
 }
 
+// allowedFold is allowed for a name with uppercase letters, at most
+// maxHeaderNameLen bytes long. It lowercases into a buffer of its own, so
+// that callers pay for clearing the buffer only when a name needs it.
+//
+//go:noinline
+func (s *headerSet) allowedFold(name string) bool {
+	var buf [maxHeaderNameLen]byte
+	for j := 0; j < len(name); j++ {
+		buf[j] = lower(name[j])
+	}
+	return s.allowed(string(buf[:len(name)]))
+}
+
 // accepts reports whether every name listed in the Access-Control-Request-
 // Headers field lines is allowed, and whether any name was listed at all.
 // Names match case-insensitively, in any order, duplicates allowed; elements
@@ -114,11 +127,18 @@ func (s *headerSet) accepts(lines []string) (ok, any bool) {
 
 // scan is accepts that also returns how many bytes it read, for tests.
 func (s *headerSet) scan(lines []string) (ok, any bool, read int) {
-	var buf [maxHeaderNameLen]byte
 	names, empty := 0, 0
 	for _, line := range lines {
 		i := 0
 		for {
+			if i < len(line) && line[i] == ',' {
+				// Fast path: an empty element without whitespace.
+				if empty++; empty > maxEmptyElements {
+					return false, false, read + i
+				}
+				i++
+				continue
+			}
 			// One list element: OWS name OWS, then a comma or the end.
 			ws := 0
 			for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
@@ -157,10 +177,7 @@ func (s *headerSet) scan(lines []string) (ok, any bool, read int) {
 					return false, false, read + i
 				}
 				if upper {
-					for j := 0; j < len(name); j++ {
-						buf[j] = lower(name[j])
-					}
-					if !s.allowed(string(buf[:len(name)])) {
+					if !s.allowedFold(name) {
 						return false, false, read + i
 					}
 				} else if !s.allowed(name) {

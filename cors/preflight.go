@@ -18,7 +18,7 @@ import (
 func (c *CORS) preflight(w http.ResponseWriter, r *http.Request, acrm []string, next http.Handler) {
 	h := w.Header()
 	addVary(h, c.preflightVary)
-	echo, err := c.checkPreflight(r, acrm)
+	ov, acrh, err := c.checkPreflight(r, acrm)
 	if err != nil {
 		if c.audit != nil {
 			c.record(r, err, audit.OutcomeBlocked)
@@ -29,14 +29,13 @@ func (c *CORS) preflight(w http.ResponseWriter, r *http.Request, acrm []string, 
 	if c.anyOrigin {
 		h["Access-Control-Allow-Origin"] = starValue
 	} else {
-		h["Access-Control-Allow-Origin"] = r.Header["Origin"][:1:1]
+		h["Access-Control-Allow-Origin"] = ov[:1:1]
 	}
 	if c.credentials {
 		h["Access-Control-Allow-Credentials"] = trueValue
 	}
 	h["Access-Control-Allow-Methods"] = acrm[:1:1]
-	if echo {
-		acrh := r.Header["Access-Control-Request-Headers"]
+	if acrh != nil {
 		h["Access-Control-Allow-Headers"] = acrh[:len(acrh):len(acrh)]
 	}
 	if c.maxAge != nil {
@@ -54,25 +53,30 @@ func (c *CORS) preflight(w http.ResponseWriter, r *http.Request, acrm []string, 
 	w.WriteHeader(c.status)
 }
 
-// checkPreflight returns nil when the preflight is allowed, and whether
-// Access-Control-Request-Headers named any header to echo.
-func (c *CORS) checkPreflight(r *http.Request, acrm []string) (echo bool, err error) {
-	ov := r.Header["Origin"]
+// checkPreflight returns nil when the preflight is allowed, with the Origin
+// field (one line) and the Access-Control-Request-Headers lines to echo (nil
+// when they name no header).
+func (c *CORS) checkPreflight(r *http.Request, acrm []string) (origin, acrh []string, err error) {
+	origin = r.Header["Origin"]
 	switch {
-	case len(ov) == 0 || len(ov) == 1 && ov[0] == "":
-		return false, ErrOriginMissing
-	case len(ov) != 1:
-		return false, ErrOriginInvalid
+	case len(origin) == 0 || len(origin) == 1 && origin[0] == "":
+		return nil, nil, ErrOriginMissing
+	case len(origin) != 1:
+		return nil, nil, ErrOriginInvalid
 	}
-	if err := c.checkOrigin(r, ov[0]); err != nil {
-		return false, err
+	if err := c.checkOrigin(r, origin[0]); err != nil {
+		return nil, nil, err
 	}
 	if len(acrm) != 1 || !validToken(acrm[0]) || !c.methods.allowed(acrm[0]) {
-		return false, ErrMethodNotAllowed
+		return nil, nil, ErrMethodNotAllowed
 	}
-	ok, echo := c.headers.accepts(r.Header["Access-Control-Request-Headers"])
+	acrh = r.Header["Access-Control-Request-Headers"]
+	ok, names := c.headers.accepts(acrh)
 	if !ok {
-		return false, ErrHeadersNotAllowed
+		return nil, nil, ErrHeadersNotAllowed
 	}
-	return echo, nil
+	if !names {
+		acrh = nil
+	}
+	return origin, acrh, nil
 }
