@@ -247,7 +247,7 @@ func (p *Policy) Check(ctx context.Context, password string, userInputs ...strin
 		return r, nil
 	}
 	pw := NormalizePassword(password)
-	var buf [128]rune
+	var buf [64]rune
 	runes := buf[:0]
 	for _, c := range pw {
 		runes = append(runes, c)
@@ -269,7 +269,7 @@ func (p *Policy) Check(ctx context.Context, password string, userInputs ...strin
 	lower := toLower(pw)
 	lowerRunes := runes
 	if lower != pw {
-		var lbuf [128]rune
+		var lbuf [64]rune
 		lowerRunes = lbuf[:0]
 		for _, c := range lower {
 			lowerRunes = append(lowerRunes, c)

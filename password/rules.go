@@ -170,7 +170,7 @@ func patternCode(runes []rune) string {
 // smallestPeriod returns the least p such that s[i] == s[i-p] for all i >= p
 // (Knuth–Morris–Pratt failure function).
 func smallestPeriod(s []rune) int {
-	var buf [128]int32
+	var buf [64]int32
 	fail := buf[:0]
 	if len(s) > len(buf) {
 		fail = make([]int32, 0, len(s))
@@ -263,7 +263,7 @@ func reverse(r []rune) []rune {
 }
 
 func containsRunes(hay []rune, needle string) bool {
-	var buf [128]rune
+	var buf [48]rune
 	nr := buf[:0]
 	for _, c := range needle {
 		nr = append(nr, c)
@@ -284,15 +284,16 @@ outer:
 // distance is at least the difference in lengths, so pairs whose lengths
 // alone rule it out are skipped without computing it.
 func similar(a []rune, b string, maxSim float64) bool {
-	var bbuf [maxInputBytes]rune
-	br := bbuf[:0]
-	for _, c := range b {
-		br = append(br, c)
-	}
-	la, lb := len(a), len(br)
+	la, lb := len(a), utf8.RuneCountInString(b)
 	long, short := max(la, lb), min(la, lb)
 	if long == 0 || float64(short)/float64(long) < maxSim {
 		return false
+	}
+	// Small stack buffers: zeroing big ones would cost more than the work.
+	var bbuf [48]rune
+	br := bbuf[:0]
+	for _, c := range b {
+		br = append(br, c)
 	}
 	d := levenshtein(a, br)
 	return 1-float64(d)/float64(long) >= maxSim
@@ -300,7 +301,7 @@ func similar(a []rune, b string, maxSim float64) bool {
 
 // levenshtein is the edit distance with one row of memory.
 func levenshtein(a, b []rune) int {
-	var buf [maxInputBytes + 1]int
+	var buf [49]int
 	row := buf[:0]
 	if len(b)+1 > len(buf) {
 		row = make([]int, 0, len(b)+1)
