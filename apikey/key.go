@@ -12,46 +12,48 @@ import (
 //
 // Keys handed out by stores, the cache and FromContext may be shared between
 // goroutines: treat them, their Scopes and AllowedNetworks as read-only.
+//
+// A Key marshals to JSON for management APIs without its Hash.
 type Key struct {
 	// ID identifies the key in APIs, logs and audit events: 22 random base62
 	// characters (about 131 bits), unguessable, so that one owner cannot
 	// probe another's key ids.
-	ID string
+	ID string `json:"id"`
 	// Prefix is the key's kind ("gk_live"), the part of the key before the
 	// secret. It is not secret and may be shown.
-	Prefix string
+	Prefix string `json:"prefix"`
 	// Hash is the SHA-256 or HMAC-SHA256 of the key (see Hasher).
-	Hash Hash
+	Hash Hash `json:"-"`
 	// Owner is the user or service account the key acts for.
-	Owner string
+	Owner string `json:"owner"`
 	// Name is a label chosen by the owner ("CI deploy").
-	Name string
+	Name string `json:"name"`
 	// Scopes are the permissions granted, matched exactly by RequireScopes.
-	Scopes []string
+	Scopes []string `json:"scopes"`
 	// AllowedNetworks restricts the client addresses the key may be used
 	// from (after clientip resolution; IPv4-mapped IPv6 addresses count as
 	// IPv4). Empty: any address.
-	AllowedNetworks []netip.Prefix
+	AllowedNetworks []netip.Prefix `json:"allowed_networks,omitempty"`
 	// Rate is an optional per-key rate limit in the ratelimit package's
 	// syntax ("100/h", "10/s burst 20"), carried as text for the ratelimit
 	// key functions; apikey only bounds its length and characters, the
 	// syntax is checked where it is consumed (see ManagerOptions.ValidateRate).
 	// Empty: the route's default limit.
-	Rate string
+	Rate string `json:"rate,omitempty"`
 	// Created is when the key was issued.
-	Created time.Time
+	Created time.Time `json:"created"`
 	// Expires is when the key stops working. Zero: never.
-	Expires time.Time
+	Expires time.Time `json:"expires,omitzero"`
 	// RevokedAt is when the key was, or will be, revoked. Zero: not revoked.
 	// A time in the future is a rotation's grace period: the key works
 	// until then.
-	RevokedAt time.Time
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 	// LastUsed is when the key last authenticated a request, as of the last
 	// usage flush (see Options.Usage). Zero: never.
-	LastUsed time.Time
+	LastUsed time.Time `json:"last_used,omitzero"`
 	// UsageCount is how many requests the key authenticated, as of the last
 	// usage flush.
-	UsageCount int64
+	UsageCount int64 `json:"usage_count"`
 }
 
 // Revoked reports whether the key is revoked at now.

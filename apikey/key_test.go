@@ -1,6 +1,7 @@
 package apikey_test
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -81,4 +82,16 @@ func TestAllowsAddrWithAnInvalidAddress(t *testing.T) {
 	require.False(t, closed.AllowsAddr(netip.Addr{}))
 	require.True(t, closed.AllowsAddr(netip.MustParseAddr("::ffff:1.2.3.4")))
 	require.False(t, closed.AllowsAddr(netip.MustParseAddr("2001:db8::1")), "an IPv4 network never matches IPv6")
+}
+
+func TestAKeyMarshalsToJSONWithoutItsHash(t *testing.T) {
+	t.Parallel()
+	k := apikey.Key{ID: "abc", Prefix: "gk", Owner: "o", Scopes: []string{"read"}, Created: time.Unix(0, 0).UTC()}
+	k.Hash[0] = 0xfe
+	b, err := json.Marshal(k)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"id":"abc","prefix":"gk","owner":"o","name":"","scopes":["read"],"created":"1970-01-01T00:00:00Z","usage_count":0}`, string(b))
+	k.AllowedNetworks = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	b, _ = json.Marshal(k)
+	require.Contains(t, string(b), `"allowed_networks":["10.0.0.0/8"]`)
 }
