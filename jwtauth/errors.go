@@ -37,22 +37,47 @@ var (
 
 // Token rejections. Each one satisfies errors.Is(err, ErrInvalidToken).
 var (
-	ErrTokenTooLarge    error = &reasonError{"token_too_large", "jwtauth: token too large", ErrInvalidToken}
-	ErrMalformedToken   error = &reasonError{"malformed", "jwtauth: malformed token", ErrInvalidToken}
-	ErrAlgorithm        error = &reasonError{"algorithm", "jwtauth: token algorithm does not match its key", ErrInvalidToken}
-	ErrMissingKID       error = &reasonError{"missing_kid", "jwtauth: token has no kid and the key set has several keys", ErrInvalidToken}
-	ErrUnknownKID       error = &reasonError{"unknown_kid", "jwtauth: token kid names no known key", ErrInvalidToken}
-	ErrCriticalHeader   error = &reasonError{"critical_header", "jwtauth: token has a critical header extension", ErrInvalidToken}
-	ErrTokenType        error = &reasonError{"wrong_token_type", "jwtauth: wrong token type", ErrInvalidToken}
-	ErrSignature        error = &reasonError{"bad_signature", "jwtauth: bad token signature", ErrInvalidToken}
-	ErrTokenExpired     error = &reasonError{"token_expired", "jwtauth: token expired", ErrInvalidToken}
+	// ErrTokenTooLarge: the token is longer than Options.MaxTokenBytes.
+	ErrTokenTooLarge error = &reasonError{"token_too_large", "jwtauth: token too large", ErrInvalidToken}
+	// ErrMalformedToken: not a compact JWS of strict base64url segments, a header
+	// or payload that is not a JSON object, or a duplicate, case-variant or
+	// escaped member name.
+	ErrMalformedToken error = &reasonError{"malformed", "jwtauth: malformed token", ErrInvalidToken}
+	// ErrAlgorithm: the "alg" header is missing or differs from the algorithm
+	// of the key the "kid" names ("none", HS256 for an RS256 key, ...).
+	ErrAlgorithm error = &reasonError{"algorithm", "jwtauth: token algorithm does not match its key", ErrInvalidToken}
+	// ErrMissingKID: no "kid" while the key set holds several keys.
+	ErrMissingKID error = &reasonError{"missing_kid", "jwtauth: token has no kid and the key set has several keys", ErrInvalidToken}
+	// ErrUnknownKID: the "kid" names no key of the set (or a retired one).
+	ErrUnknownKID error = &reasonError{"unknown_kid", "jwtauth: token kid names no known key", ErrInvalidToken}
+	// ErrCriticalHeader: the header has a "crit" parameter; this package
+	// understands no extension.
+	ErrCriticalHeader error = &reasonError{"critical_header", "jwtauth: token has a critical header extension", ErrInvalidToken}
+	// ErrTokenType: the "typ" header is not an accepted access type (or, for
+	// Refresh, not "rt+jwt").
+	ErrTokenType error = &reasonError{"wrong_token_type", "jwtauth: wrong token type", ErrInvalidToken}
+	// ErrSignature: the signature does not verify.
+	ErrSignature error = &reasonError{"bad_signature", "jwtauth: bad token signature", ErrInvalidToken}
+	// ErrTokenExpired: a genuine token past "exp" (plus leeway). The only
+	// rejection answered with problem code token_expired.
+	ErrTokenExpired error = &reasonError{"token_expired", "jwtauth: token expired", ErrInvalidToken}
+	// ErrTokenNotYetValid: "nbf" is in the future (beyond leeway).
 	ErrTokenNotYetValid error = &reasonError{"not_yet_valid", "jwtauth: token not valid yet", ErrInvalidToken}
-	ErrIssuedInFuture   error = &reasonError{"issued_in_future", "jwtauth: token issued in the future", ErrInvalidToken}
-	ErrMissingClaim     error = &reasonError{"missing_claim", "jwtauth: token lacks a required claim", ErrInvalidToken}
-	ErrIssuer           error = &reasonError{"issuer", "jwtauth: wrong token issuer", ErrInvalidToken}
-	ErrAudience         error = &reasonError{"audience", "jwtauth: wrong token audience", ErrInvalidToken}
-	ErrClaims           error = &reasonError{"claims", "jwtauth: token claims refused", ErrInvalidToken}
-	ErrTokenRevoked     error = &reasonError{"revoked", "jwtauth: token revoked", ErrInvalidToken}
+	// ErrIssuedInFuture: "iat" is in the future (beyond leeway).
+	ErrIssuedInFuture error = &reasonError{"issued_in_future", "jwtauth: token issued in the future", ErrInvalidToken}
+	// ErrMissingClaim: "exp" is missing (or, in a refresh token, "jti", "sid"
+	// or "sub").
+	ErrMissingClaim error = &reasonError{"missing_claim", "jwtauth: token lacks a required claim", ErrInvalidToken}
+	// ErrIssuer: "iss" differs from Options.Issuer.
+	ErrIssuer error = &reasonError{"issuer", "jwtauth: wrong token issuer", ErrInvalidToken}
+	// ErrAudience: "aud" names none of Options.Audience, or names an audience
+	// when none is configured.
+	ErrAudience error = &reasonError{"audience", "jwtauth: wrong token audience", ErrInvalidToken}
+	// ErrClaims: the claims type's Validate method, or Options.Refreshed,
+	// refused the token; the cause is wrapped.
+	ErrClaims error = &reasonError{"claims", "jwtauth: token claims refused", ErrInvalidToken}
+	// ErrTokenRevoked: the Revoker lists the token's jti, session or subject.
+	ErrTokenRevoked error = &reasonError{"revoked", "jwtauth: token revoked", ErrInvalidToken}
 	// ErrRefreshReuse: a refresh token that was already exchanged was
 	// presented again. Its whole family (session) has been revoked. It also
 	// satisfies errors.Is(err, ErrTokenRevoked).

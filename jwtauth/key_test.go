@@ -1,6 +1,7 @@
 package jwtauth_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -90,18 +91,29 @@ func TestKeysNeverPrintTheirSecrets(t *testing.T) {
 	dk := mustKey(t, "dk", jwtauth.EdDSA, edKey)
 	set := mustSet(t, hk, rk, ek, dk)
 	opts := jwtauth.Options[AppClaims]{Keys: set}
+	auth, err := jwtauth.New(opts)
+	require.NoError(t, err)
+	pair, err := auth.Issue(context.Background(), user("alice", "", ""))
+	require.NoError(t, err)
 	forbidden := []string{
 		string(secret), fmt.Sprintf("%x", secret), fmt.Sprint(secret[:8]), b64url(secret),
 		b64url(rsaKey.D.Bytes()), rsaKey.D.String(), fmt.Sprintf("%x", rsaKey.D.Bytes()),
 		b64url(ecKey.D.Bytes()), ecKey.D.String(), b64url(edKey.Seed()), fmt.Sprintf("%x", edKey.Seed()),
 		fmt.Sprint([]byte(edKey)[:8]),
+		pair.AccessToken[:30], pair.RefreshToken[:30],
 	}
-	for _, v := range []any{hk, *hk, rk, *rk, ek, *ek, dk, *dk, set, opts, &opts, []*jwtauth.Key{hk, rk}} {
+	for _, v := range []any{hk, *hk, rk, *rk, ek, *ek, dk, *dk, set, opts, &opts, []*jwtauth.Key{hk, rk}, auth, pair, *pair} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
 			out := fmt.Sprintf(verb, v)
 			for _, f := range forbidden {
 				require.NotContains(t, out, f, "%s of %T", verb, v)
 			}
+		}
+		if _, isPair := v.(*jwtauth.Pair); isPair {
+			continue // a Pair's JSON form is the token response
+		}
+		if _, isPair := v.(jwtauth.Pair); isPair {
+			continue
 		}
 		out, err := json.Marshal(v)
 		if err != nil {
