@@ -146,7 +146,10 @@ func resetUnix(d time.Duration) string {
 // that rejected.
 func (l *Limiter) writeRejectionHeaders(w http.ResponseWriter, rt Rate, d Decision) {
 	h := w.Header()
-	vals := make([]string, 4)
+	var vals []string
+	if d.RetryAfter >= 0 || l.headers != HeadersNone {
+		vals = make([]string, 4)
+	}
 	t, withT := int64(0), d.RetryAfter >= 0
 	if withT {
 		t = max(ceilSeconds(d.RetryAfter), 1)
@@ -184,6 +187,9 @@ func writeHeaders(w http.ResponseWriter, done []spent) {
 	}
 	if len(done) == 1 {
 		s := done[0]
+		if tightest < 0 && !s.l.headers.draft() {
+			return
+		}
 		p := s.l.headersFor(s.rate)
 		vals := make([]string, 3)
 		if tightest == 0 {

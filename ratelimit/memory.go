@@ -18,13 +18,16 @@ const (
 	// defaultShards is the number of shards of a MemoryStore large enough
 	// to give every shard 256 keys.
 	defaultShards = 64
-	// Idle keys are released by examining sweepEvery slots every sweepEvery
+	// Idle keys are released by examining sweepSlots slots every sweepEvery
 	// operations of a shard, sweepPerInsert more on each insertion, and
-	// sweepOtherEvery slots of another shard every sweepOtherEvery
-	// operations of a shard.
-	sweepEvery      = 8
+	// sweepOtherSlots slots of another shard every sweepOtherEvery
+	// operations of a shard: half a slot of its own shard and a quarter of
+	// another's per operation.
+	sweepEvery      = 16
+	sweepSlots      = 8
 	sweepPerInsert  = 2
-	sweepOtherEvery = 64
+	sweepOtherEvery = 256
+	sweepOtherSlots = 64
 	// evictScan is how many slots an insertion into a full shard examines
 	// for a bucket that may be evicted.
 	evictScan = 128
@@ -68,8 +71,8 @@ type MemoryOptions struct {
 //     at most one extra rate per shard instead of unlimited fresh bursts,
 //     and existing keys keep their exact state. Stats counts overflows.
 //   - Idle keys are released incrementally: operations examine on average
-//     one slot of their shard (three when they add a key) and one slot of
-//     another shard, delete the buckets that are full again, and shrink
+//     half a slot of their shard (two more when they add a key) and a
+//     quarter of a slot of another shard, delete the buckets that are full again, and shrink
 //     tables as they empty, so memory returns to its baseline after keys go
 //     idle. There is
 //     no background goroutine and no stop-the-world sweep; Sweep walks all
@@ -182,7 +185,7 @@ func (s *MemoryStore) takeHash(h uint64, r Rate, cost int) Decision {
 	sh.ops++
 	ops := sh.ops
 	if ops%sweepEvery == 0 {
-		sh.t.sweep(now, sweepEvery)
+		sh.t.sweep(now, sweepSlots)
 	}
 	sh.mu.Unlock()
 	if ops%sweepOtherEvery == 0 {
@@ -196,37 +199,70 @@ func (s *MemoryStore) takeHash(h uint64, r Rate, cost int) Decision {
 func (s *MemoryStore) sweepOther(now int64) {
 	sh := &s.shards[int(s.nextSweep.Add(1))&(len(s.shards)-1)]
 	if sh.mu.TryLock() {
-		sh.t.sweep(now, sweepOtherEvery)
+		sh.t.sweep(now, sweepOtherSlots)
 		sh.mu.Unlock()
 	}
 }
 
-// take runs under sh.mu.
+// take runs under sh.mu. The path for a known key is gcra written out, to
+// spare the calls on the hot path; TestKnownKeyPathMatchesGCRA keeps the two
+// identical.
 func (s *MemoryStore) take(sh *shard, h uint64, now int64, r Rate, cost int) Decision {
 	t := &sh.t
-	idx, tat, found := t.lookup(h)
-	var d Decision
-	switch {
-	case found:
-		tat, d = gcra(tat, now, r, cost)
-		t.slots[idx].tat = tat
-	case cost == 0:
-		_, d = gcra(now, now, r, 0)
-	default:
-		// A key not seen (or whose bucket was full and released) starts full.
-		if t.count >= s.perShardMax {
-			if !t.evictOne(now, evictScan) {
-				sh.overflows++
-				sh.overflow, d = gcra(sh.overflow, now, r, cost)
-				break
+	idx := -1
+	if len(t.slots) != 0 {
+		i, found := t.find(h)
+		if found {
+			sl := &t.slots[i]
+			interval := int64(r.interval)
+			tau := interval * int64(r.burst)
+			base := max(sl.tat, now)
+			next := base + interval*int64(cost)
+			if allowAt := next - tau; allowAt <= now {
+				sl.tat = next
+				return Decision{
+					Allowed:    true,
+					Limit:      r.burst,
+					Remaining:  int((now - allowAt) / interval),
+					ResetAfter: time.Duration(next - now),
+				}
+			} else {
+				return Decision{
+					Limit:      r.burst,
+					Remaining:  int(max(tau-(base-now), 0) / interval),
+					RetryAfter: time.Duration(allowAt - now),
+					ResetAfter: time.Duration(base - now),
+				}
 			}
-			sh.evictions++
 		}
-		tat, d = gcra(now, now, r, cost)
-		if d.Allowed {
-			t.insert(h, tat, s.maxSlots)
-			t.sweep(now, sweepPerInsert)
+		idx = i
+	}
+	return s.takeNew(sh, idx, h, now, r, cost)
+}
+
+// takeNew decides for a key that is not in the table (never seen, or
+// released when its bucket was full again); idx is the empty slot lookup
+// found, or -1.
+func (s *MemoryStore) takeNew(sh *shard, idx int, h uint64, now int64, r Rate, cost int) Decision {
+	t := &sh.t
+	if cost == 0 {
+		_, d := gcra(now, now, r, 0)
+		return d
+	}
+	if t.count >= s.perShardMax {
+		if !t.evictOne(now, evictScan) {
+			var d Decision
+			sh.overflows++
+			sh.overflow, d = gcra(sh.overflow, now, r, cost)
+			return d
 		}
+		sh.evictions++
+		idx = -1 // the eviction moved entries
+	}
+	tat, d := gcra(now, now, r, cost) // a new bucket starts full
+	if d.Allowed {
+		t.insertAt(idx, h, tat, s.maxSlots)
+		t.sweep(now, sweepPerInsert)
 	}
 	return d
 }

@@ -38,16 +38,25 @@ func (t *table) find(h uint64) (int, bool) {
 	}
 }
 
-// lookup returns the tat stored for h.
+// lookup returns the tat stored for h and its slot, or, when h is absent,
+// the empty slot where it would go (-1 when the table has no slots).
 func (t *table) lookup(h uint64) (idx int, tat int64, ok bool) {
 	if len(t.slots) == 0 {
 		return -1, 0, false
 	}
 	i, ok := t.find(h)
-	if !ok {
-		return -1, 0, false
+	return i, t.slots[i].tat, ok
+}
+
+// insertAt adds h at the empty slot idx that lookup returned, unless the
+// table must grow first. The table must not have changed since lookup.
+func (t *table) insertAt(idx int, h uint64, tat int64, maxSlots int) {
+	if idx < 0 || (t.count+1)*4 > len(t.slots)*3 && len(t.slots) < maxSlots {
+		t.insert(h, tat, maxSlots)
+		return
 	}
-	return i, t.slots[i].tat, true
+	t.slots[idx] = slot{h: h, tat: tat}
+	t.count++
 }
 
 // insert adds h, which must not be present, growing the table when it would
