@@ -82,9 +82,14 @@ func (sc *scanner) checkProtected(ctx context.Context, u *url.URL) error {
 		if err != nil {
 			return err
 		}
-		if ex != nil && ex.status >= 200 && ex.status < 300 {
+		switch {
+		case ex == nil:
+		case ex.status >= 200 && ex.status < 300:
 			sc.addEx(f.rule, path, Critical, ex, "The protected path accepts "+f.what+".",
 				ex.evidence([]string{"Authorization"}, []string{"Content-Type"}))
+		case ex.status == http.StatusUnauthorized && len(ex.header.Values("WWW-Authenticate")) == 0:
+			sc.addEx(idAuthChallenge, path, Low, ex, "A 401 response to an invalid token does not say which authentication scheme to use (RFC 6750: error=\"invalid_token\").",
+				ex.evidence([]string{"Authorization"}, []string{"WWW-Authenticate"}))
 		}
 	}
 

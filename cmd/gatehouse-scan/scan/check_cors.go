@@ -111,6 +111,7 @@ func (sc *scanner) checkPreflights(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sc.judgePreflightOrigin(ex, origin)
 	if ex != nil && preflightAllowed(ex, origin) {
 		_, creds := allowOrigin(ex)
 		if listAllows(ex.header.Values("Access-Control-Allow-Methods"), probeMethod, creds) {
@@ -122,6 +123,7 @@ func (sc *scanner) checkPreflights(ctx context.Context) error {
 	if ex, err = pre(http.MethodGet, probeHeader); err != nil {
 		return err
 	}
+	sc.judgePreflightOrigin(ex, origin)
 	if ex != nil && preflightAllowed(ex, origin) {
 		_, creds := allowOrigin(ex)
 		if listAllows(ex.header.Values("Access-Control-Allow-Headers"), probeHeader, creds) {
@@ -131,6 +133,25 @@ func (sc *scanner) checkPreflights(ctx context.Context) error {
 		sc.judgeVary(ex)
 	}
 	return nil
+}
+
+// judgePreflightOrigin reports a preflight that admits the attacker's
+// origin (some servers add CORS headers to preflights only).
+func (sc *scanner) judgePreflightOrigin(ex *exchange, origin string) {
+	if ex == nil || origin != attackerOrigin {
+		return
+	}
+	acao, creds := allowOrigin(ex)
+	if acao != attackerOrigin {
+		return
+	}
+	names := []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"}
+	sc.addEx(idCORSReflect, "", Low, ex, "A preflight from an arbitrary Origin is answered with that origin.",
+		ex.evidence(names, corsHeaders))
+	if creds {
+		sc.addEx(idCORSCreds, "", High, ex, "A preflight from any origin is allowed with credentials.",
+			ex.evidence(names, corsHeaders))
+	}
 }
 
 func (sc *scanner) withOrigin(ctx context.Context, origin string) (*exchange, error) {

@@ -27,11 +27,11 @@ type fixture struct {
 	hsts                                                                                  string // sent over TLS; "" = a good value, "-" = none
 	// CORS (allow-list: https://app.example.com)
 	reflectOrigin, credentials, wildcardCredentials, allowNull, suffixMatch, prefixMatch, userinfoMatch bool
-	noVary, preflightAnyMethod, preflightAnyHeader                                                      bool
+	noVary, preflightAnyMethod, preflightAnyHeader, preflightReflect                                    bool
 	// cookies set on GET /
 	cookieNoHTTPOnly, cookieNoSecure, cookieNoSameSite bool
 	// authentication on /api/me
-	authOpen, auth403, noChallenge, acceptAlgNone, acceptUnsigned, acceptQueryToken bool
+	authOpen, auth403, noChallenge, noInvalidChallenge, acceptAlgNone, acceptUnsigned, acceptQueryToken bool
 	// rate limiting on /limited
 	noRateLimit, noRetryAfter bool
 	// errors
@@ -177,7 +177,7 @@ func (s *server) cors(w http.ResponseWriter, r *http.Request) bool {
 			h.Add("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers")
 		}
 	}
-	allowed := s.originAllowed(origin)
+	allowed := s.originAllowed(origin) || (preflight && s.f.preflightReflect && origin != "")
 	switch {
 	case s.f.wildcardCredentials && origin != "":
 		h.Set("Access-Control-Allow-Origin", "*")
@@ -201,7 +201,7 @@ func (s *server) cors(w http.ResponseWriter, r *http.Request) bool {
 			okHeaders = false
 		}
 	}
-	if !allowed || !okMethod || !okHeaders {
+	if !allowed || (!s.f.preflightReflect && (!okMethod || !okHeaders)) {
 		h.Del("Access-Control-Allow-Origin")
 		h.Del("Access-Control-Allow-Credentials")
 		w.WriteHeader(http.StatusForbidden)
@@ -267,7 +267,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusUnauthorized, "missing_token")
 		return
 	case !s.verify(token):
-		if !s.f.noChallenge {
+		if !s.f.noChallenge && !s.f.noInvalidChallenge {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="fixture", error="invalid_token"`)
 		}
 		problem(w, http.StatusUnauthorized, "invalid_token")
