@@ -231,3 +231,14 @@ func BenchmarkVerifyOverhead(b *testing.B) {
 		h.gate.release()
 	}
 }
+
+// BenchmarkCommonListLoad is the one-time cost of decompressing and
+// indexing the embedded list (paid by the first NewPolicy).
+func BenchmarkCommonListLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := loadWordList(commonGz); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
