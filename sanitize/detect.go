@@ -115,10 +115,11 @@ func detect[T ~string | ~[]byte](d *Detector, sc *detectScratch, v T) (Finding, 
 		return Finding{}, false
 	}
 	trig := triggers(v)
-	if trig == 0 {
+	if trig&^trigSpace == 0 {
 		// Letters, digits, spaces and plain punctuation: only SQL can be
-		// written that way ("1 union select password from users").
-		if classes&ClassSQLi == 0 {
+		// written that way ("1 union select password from users"), and
+		// only with at least two words.
+		if classes&ClassSQLi == 0 || trig&trigSpace == 0 {
 			return Finding{}, false
 		}
 	}
@@ -151,6 +152,7 @@ const (
 	trigMarkup = 1 << iota
 	trigPath
 	trigShell
+	trigSpace
 )
 
 // trigByte maps each byte to the analyzers it may interest. Encoded or
@@ -172,6 +174,9 @@ var trigByte = func() (t [256]uint8) {
 	}
 	for _, c := range ";|`$\n\r(){<>" {
 		t[c] |= trigShell
+	}
+	for _, c := range " \t\n\r\f\v" {
+		t[c] |= trigSpace
 	}
 	return t
 }()

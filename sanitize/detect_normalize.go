@@ -22,11 +22,31 @@ const maxDecodeRounds = 3
 // JavaScript escapes (\x3c \u003c \u{3c}), repeated while something changes
 // and at most maxDecodeRounds times; then overlong UTF-8 forms of ASCII
 // characters become those characters, invalid UTF-8 becomes U+FFFD, the
-// text is put in NFKC (fullwidth "＜" is "<"), ASCII is lower-cased and
+// text is decomposed for compatibility (fullwidth "＜" is "<"), ASCII is
+// lower-cased and
 // NUL bytes are dropped. The result lives in sc and is valid until the
 // next call.
 func normalize[T ~string | ~[]byte](sc *detectScratch, v T) normalized {
 	var n normalized
+	// Fast path: plain ASCII with nothing to decode is only lower-cased.
+	plain := true
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= utf8.RuneSelf || c == 0 || c == '%' || c == '&' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		out := append(sc.a[:0], v...)
+		for i, c := range out {
+			if 'A' <= c && c <= 'Z' {
+				out[i] = c + 'a' - 'A'
+			}
+		}
+		sc.a = out
+		n.b = out
+		return n
+	}
 	src := append(sc.a[:0], v...)
 	dst := sc.b[:0]
 	for round := 0; round < maxDecodeRounds; round++ {
@@ -68,10 +88,26 @@ func normalize[T ~string | ~[]byte](sc *detectScratch, v T) normalized {
 		i += size
 	}
 	src, dst = dst, src
-	if !ascii && !norm.NFKC.IsNormal(src) {
-		dst = norm.NFKC.Append(dst[:0], src...)
+	if !ascii {
+		// Compatibility decomposition character by character (NFKD without
+		// reordering or recomposition, which cannot produce ASCII): enough
+		// to turn "＜" into "<" and "．" into ".", without allocating.
+		dst = dst[:0]
+		for i := 0; i < len(src); {
+			p := norm.NFKC.Properties(src[i:])
+			size := p.Size()
+			if size == 0 {
+				size = 1
+			}
+			if d := p.Decomposition(); len(d) > 0 {
+				dst = append(dst, d...)
+				n.nfkc = true
+			} else {
+				dst = append(dst, src[i:i+size]...)
+			}
+			i += size
+		}
 		src, dst = dst, src
-		n.nfkc = true
 	}
 	for i, c := range src {
 		if 'A' <= c && c <= 'Z' {

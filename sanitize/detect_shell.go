@@ -24,11 +24,17 @@ var shellStrong = [...]struct{ s, sig string }{
 // itself starts with a command is a pasted shell snippet, not an
 // injection, and only the strong signals apply to it; so do markdown code
 // spans and fenced code blocks.
+var shellStrongMatcher = func() *matcher {
+	pats := make([]string, len(shellStrong))
+	for i, s := range shellStrong {
+		pats[i] = s.s
+	}
+	return newMatcher(pats...)
+}()
+
 func detectShell(b []byte) string {
-	for _, s := range shellStrong {
-		if bytes.Contains(b, []byte(s.s)) {
-			return s.sig
-		}
+	if i := shellStrongMatcher.find(b); i >= 0 {
+		return shellStrong[i].sig
 	}
 	if shellshock(b) {
 		return "shellshock"
@@ -45,8 +51,18 @@ func detectShell(b []byte) string {
 	}
 	lone := isLoneSpan(t)
 	fence := false
+	// prose: the text before the current position holds two words or more;
+	// tracked as the scan goes, so that it stays linear.
+	word, gap, pending, prose := false, false, false, false
 	for i := 0; i < len(t); i++ {
 		c := t[i]
+		prose = gap
+		if isSpace(c) {
+			pending = pending || word
+		} else {
+			gap = gap || pending
+			word, pending = true, false
+		}
 		if c == '`' && bytes.HasPrefix(t[i:], []byte("```")) {
 			fence = !fence
 			i += 2
@@ -64,14 +80,10 @@ func detectShell(b []byte) string {
 			for j < len(t) && (t[j] == c || t[j] == '\n' || t[j] == '\r') {
 				j++
 			}
-			prefixWords := bytes.Count(bytes.TrimSpace(t[:i]), []byte(" ")) + 1
-			if i == 0 {
-				prefixWords = 0
-			}
-			if shellCommandAt(t, j, prefixWords > 1) {
+			if shellCommandAt(t, j, prose) {
 				return "command_separator"
 			}
-			i = j - 1
+			i = j - 1 // the run of separators is done
 		case '`':
 			end := bytes.IndexByte(t[i+1:], '`')
 			if end < 0 {
@@ -125,7 +137,8 @@ func shellshock(b []byte) bool {
 			k++
 		}
 		if k < len(b) && b[k] == '{' {
-			if e := bytes.IndexByte(b[k:], '}'); e > 0 && e < 64 && k+e+1 < len(b) && bytes.IndexByte(b[k:k+e], ';') >= 0 {
+			window := b[k:min(k+64, len(b))]
+			if e := bytes.IndexByte(window, '}'); e > 0 && k+e+1 < len(b) && bytes.IndexByte(b[k:k+e], ';') >= 0 {
 				r := bytes.TrimLeft(b[k+e+1:], " \t")
 				if len(r) > 0 && r[0] == ';' {
 					return true

@@ -61,23 +61,51 @@ const (
 	kwWhere
 )
 
-var sqlKeywords = map[string]uint8{
-	"select": kwSelect, "union": kwUnion, "all": kwAll, "distinct": kwDistinct, "from": kwFrom,
-	"insert": kwInsert, "into": kwInto, "update": kwUpdate, "set": kwSet, "delete": kwDelete,
-	"drop": kwDrop, "create": kwCreate, "alter": kwAlter, "truncate": kwTruncate, "table": kwTable,
-	"exec": kwExec, "execute": kwExec, "declare": kwDeclare, "waitfor": kwWaitfor, "delay": kwDelay,
-	"shutdown": kwShutdown, "begin": kwBegin, "order": kwOrder, "group": kwGroup, "by": kwBy,
-	"having": kwHaving, "null": kwNull, "not": kwNot, "true": kwTrue, "false": kwTrue, "exists": kwExists,
-	"outfile": kwOutfile, "dumpfile": kwOutfile, "limit": kwLimit, "where": kwWhere,
-	"database": kwObject, "schema": kwObject, "view": kwObject, "index": kwObject, "procedure": kwObject,
-	"function": kwObject, "trigger": kwObject, "user": kwObject, "column": kwObject, "login": kwObject,
+// sqlWords lists the words the tokenizer classifies, with their kind and
+// keyword; the table is indexed by first letter and length.
+var sqlWords = [...]struct {
+	word     string
+	kind, kw uint8
+}{
+	{"select", tKeyword, kwSelect}, {"union", tKeyword, kwUnion}, {"all", tKeyword, kwAll},
+	{"distinct", tKeyword, kwDistinct}, {"from", tKeyword, kwFrom}, {"insert", tKeyword, kwInsert},
+	{"into", tKeyword, kwInto}, {"update", tKeyword, kwUpdate}, {"set", tKeyword, kwSet},
+	{"delete", tKeyword, kwDelete}, {"drop", tKeyword, kwDrop}, {"create", tKeyword, kwCreate},
+	{"alter", tKeyword, kwAlter}, {"truncate", tKeyword, kwTruncate}, {"table", tKeyword, kwTable},
+	{"exec", tKeyword, kwExec}, {"execute", tKeyword, kwExec}, {"declare", tKeyword, kwDeclare},
+	{"waitfor", tKeyword, kwWaitfor}, {"delay", tKeyword, kwDelay}, {"shutdown", tKeyword, kwShutdown},
+	{"begin", tKeyword, kwBegin}, {"order", tKeyword, kwOrder}, {"group", tKeyword, kwGroup},
+	{"by", tKeyword, kwBy}, {"having", tKeyword, kwHaving}, {"null", tKeyword, kwNull},
+	{"not", tKeyword, kwNot}, {"true", tKeyword, kwTrue}, {"false", tKeyword, kwTrue},
+	{"exists", tKeyword, kwExists}, {"outfile", tKeyword, kwOutfile}, {"dumpfile", tKeyword, kwOutfile},
+	{"limit", tKeyword, kwLimit}, {"where", tKeyword, kwWhere}, {"database", tKeyword, kwObject},
+	{"schema", tKeyword, kwObject}, {"view", tKeyword, kwObject}, {"index", tKeyword, kwObject},
+	{"procedure", tKeyword, kwObject}, {"function", tKeyword, kwObject}, {"trigger", tKeyword, kwObject},
+	{"user", tKeyword, kwObject}, {"column", tKeyword, kwObject}, {"login", tKeyword, kwObject},
+	{"and", tLogic, 0}, {"or", tLogic, 0}, {"xor", tLogic, 0},
+	{"like", tCmp, 0}, {"rlike", tCmp, 0}, {"regexp", tCmp, 0}, {"is", tCmp, 0}, {"in", tCmp, 0},
+	{"between", tCmp, 0}, {"sounds", tCmp, 0}, {"glob", tCmp, 0}, {"div", tOp, 0}, {"mod", tOp, 0},
 }
 
-// Word operators.
-var sqlWordOps = map[string]uint8{
-	"and": tLogic, "or": tLogic, "xor": tLogic,
-	"like": tCmp, "rlike": tCmp, "regexp": tCmp, "is": tCmp, "in": tCmp, "between": tCmp,
-	"sounds": tCmp, "glob": tCmp, "div": tOp, "mod": tOp,
+// sqlWordIndex lists, per first letter, the indexes into sqlWords.
+var sqlWordIndex = func() (t [26][]uint8) {
+	for i, w := range sqlWords {
+		t[w.word[0]-'a'] = append(t[w.word[0]-'a'], uint8(i))
+	}
+	return t
+}()
+
+// classifyWord returns the kind and keyword of a lower-case word.
+func classifyWord(w []byte) (kind, kw uint8) {
+	if len(w) < 2 || len(w) > 9 || w[0] < 'a' || w[0] > 'z' {
+		return tWord, 0
+	}
+	for _, i := range sqlWordIndex[w[0]-'a'] {
+		if e := &sqlWords[i]; len(e.word) == len(w) && string(w) == e.word {
+			return e.kind, e.kw
+		}
+	}
+	return tWord, 0
 }
 
 // sqlToken is one token; start and end index the normalized input.
@@ -153,11 +181,11 @@ var sqlDanger = [...]string{
 	"sys_eval(", "sys_exec(", "sp_password",
 }
 
+var sqlDangerMatcher = newMatcher(sqlDanger[:]...)
+
 func sqlAnywhere(b []byte) string {
-	for _, d := range sqlDanger {
-		if bytes.Contains(b, []byte(d)) {
-			return "sql_function"
-		}
+	if sqlDangerMatcher.find(b) >= 0 {
+		return "sql_function"
 	}
 	return ""
 }
@@ -545,13 +573,8 @@ func sqlTokenize(b []byte, i int, toks []sqlToken) []sqlToken {
 				i = k
 				continue
 			}
-			word := b[i:j]
-			t := sqlToken{kind: tWord, start: int32(i), end: int32(j)}
-			if op, ok := sqlWordOps[string(word)]; ok {
-				t.kind = op
-			} else if kw, ok := sqlKeywords[string(word)]; ok {
-				t.kind, t.kw = tKeyword, kw
-			}
+			t := sqlToken{start: int32(i), end: int32(j)}
+			t.kind, t.kw = classifyWord(b[i:j])
 			k := j
 			for k < len(b) && isSpace(b[k]) {
 				k++
