@@ -173,11 +173,7 @@ func Parse(key string) (prefix string, err error) {
 	if key[cut] != '_' || key[sep] != '_' {
 		return "", ErrMalformed
 	}
-	for i := cut + 1; i < sep; i++ {
-		if b62[key[i]] == 0xff {
-			return "", ErrMalformed
-		}
-	}
+	// The checksum first: it refuses typos and made-up keys soonest.
 	var want uint64
 	for i := sep + 1; i < len(key); i++ {
 		d := b62[key[i]]
@@ -188,6 +184,11 @@ func Parse(key string) (prefix string, err error) {
 	}
 	if want != uint64(crc32String(key[:sep])) {
 		return "", ErrMalformed
+	}
+	for i := cut + 1; i < sep; i++ {
+		if b62[key[i]] == 0xff {
+			return "", ErrMalformed
+		}
 	}
 	prefix = key[:cut]
 	if !validPrefix(prefix) {
