@@ -189,7 +189,7 @@ var rules = []Rule{
 	{
 		ID: idCORSHeaders, Title: "Preflight allows every request header", Severity: Low,
 		Description: "A preflight for an invented request header is answered with that header or * in Access-Control-Allow-Headers.",
-		Fix:         Fix{Text: "List the request headers the API reads in AllowedHeaders (default Accept, Content-Type, X-Requested-With; Authorization must be named); avoid \"*\".", Snippet: `cors.New(cors.Options{AllowedOrigins: origins, AllowedHeaders: []string{"Authorization", "Content-Type"}})`},
+		Fix:         Fix{Text: "List the request headers the API reads in AllowedHeaders (default: X-Requested-With and the CORS-safelisted names; Authorization must be named); avoid \"*\".", Snippet: `cors.New(cors.Options{AllowedOrigins: origins, AllowedHeaders: []string{"Authorization", "Content-Type"}})`},
 	},
 	{
 		ID: idCORSVary, Title: "Origin-dependent CORS response without Vary: Origin", Severity: Low,
