@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -213,4 +214,43 @@ func TestParseChainHead(t *testing.T) {
 		_, err := ParseChainHead(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// Verify reads one snapshot, so it passes while other processes append.
+func TestVerifyWhileWritersAppend(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := auditTestDB(t)
+	writer := newAuditLog(t, auditSameSchema(t, db), AuditOptions{BatchSize: 3, FlushInterval: time.Millisecond})
+	reader := newAuditLog(t, db, AuditOptions{})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			writer.Record(ctx, auditEvent(i))
+			if i%20 == 19 {
+				_ = writer.Flush(ctx)
+			}
+		}
+	}()
+	var last int64
+	for range 15 {
+		rep, err := reader.Verify(ctx, VerifyOptions{})
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, rep.Rows, last)
+		last = rep.Rows
+	}
+	close(stop)
+	<-done
+	require.NoError(t, writer.Close(ctx))
+	rep, err := reader.Verify(ctx, VerifyOptions{})
+	require.NoError(t, err)
+	require.EqualValues(t, writer.Written(), rep.Rows)
+	require.Positive(t, rep.Rows)
 }
