@@ -49,3 +49,8 @@ var (
 
 	errInvalidKey = errors.New("apikey: a stored key needs an id and a hash")
 )
+
+var (
+	_ Store = (*MemoryStore)(nil)
+	_ Store = (*Cache)(nil)
+)

@@ -228,3 +228,5 @@ func utcOrZero(t sql.NullTime) time.Time {
 	}
 	return t.Time.UTC()
 }
+
+var _ apikey.Store = (*APIKeyStore)(nil)

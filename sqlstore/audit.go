@@ -324,3 +324,8 @@ func (l *AuditLog) append(ctx context.Context, rows []audit.Event) error {
 	}
 	return tx.Commit()
 }
+
+var (
+	_ audit.Recorder = (*AuditLog)(nil)
+	_ audit.Querier  = (*AuditLog)(nil)
+)
