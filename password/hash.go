@@ -9,7 +9,6 @@ import (
 	"io"
 	"runtime"
 	"strings"
-	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -379,31 +378,3 @@ func (h *Hasher) NeedsRehash(encoded string) bool {
 
 // Params returns the parameters Hash uses.
 func (h *Hasher) Params() Params { return h.params }
-
-// gate bounds concurrent hashes and the calls waiting for one.
-type gate struct {
-	slots      chan struct{}
-	waiting    atomic.Int64
-	maxWaiting int64
-}
-
-func (g *gate) acquire(ctx context.Context) error {
-	select {
-	case g.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	if g.waiting.Add(1) > g.maxWaiting {
-		g.waiting.Add(-1)
-		return ErrBusy
-	}
-	defer g.waiting.Add(-1)
-	select {
-	case g.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("password: waiting for a hashing slot: %w", context.Cause(ctx))
-	}
-}
-
-func (g *gate) release() { <-g.slots }

@@ -127,9 +127,9 @@ func (c CounterState) Current(now int64, window time.Duration) CounterState {
 	return c
 }
 
-// fail applies one failure at now against threshold max. It returns the new
+// fail applies one failure at now against threshold. It returns the new
 // counter and whether this failure locked it.
-func (c CounterState) fail(now int64, max int, lim *Limits) (CounterState, bool) {
+func (c CounterState) fail(now int64, threshold int, lim *Limits) (CounterState, bool) {
 	c = c.Current(now, lim.Window)
 	if now < c.Until {
 		return c, false
@@ -138,7 +138,7 @@ func (c CounterState) fail(now int64, max int, lim *Limits) (CounterState, bool)
 		c.Start = now
 	}
 	c.Failures++
-	if c.Failures < max {
+	if c.Failures < threshold {
 		return c, false
 	}
 	c.Level++

@@ -377,13 +377,13 @@ func (t *Tracker) storeError(ctx context.Context, a Attempt, k Keys) {
 }
 
 func (t *Tracker) lockEvent(ctx context.Context, a Attempt, k Keys, scope string, c Counter) {
-	max := t.lim.UserFailures
+	limit := t.lim.UserFailures
 	if scope == "user_client" {
-		max = t.lim.PairFailures
+		limit = t.lim.PairFailures
 	}
 	t.emit(ctx, a, k, audit.AuthnLoginLock, audit.SeverityWarn, audit.OutcomeBlocked, "account locked after failed logins",
 		map[string]string{
-			"scope": scope, "max_failures": strconv.Itoa(max), "level": strconv.Itoa(c.Level),
+			"scope": scope, "max_failures": strconv.Itoa(limit), "level": strconv.Itoa(c.Level),
 			"locked_for": strconv.FormatInt(int64(c.LockedUntil.Sub(t.clock())/time.Second), 10),
 		})
 }
