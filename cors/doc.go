@@ -7,7 +7,7 @@
 //	c, err := cors.New(cors.Options{
 //		AllowedOrigins:   []string{"https://app.example.com", "https://*.preview.example.com"},
 //		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodDelete},
-//		AllowedHeaders:   []string{"Content-Type", "Authorization"},
+//		AllowedHeaders:   []string{"Authorization", "X-Request-Id"},
 //		AllowCredentials: true,
 //		MaxAge:           600,
 //	})
