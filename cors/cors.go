@@ -145,7 +145,7 @@ func (c *CORS) setMethods(list []string) error {
 		switch {
 		case m == "*":
 			c.methods.any = true
-		case !validToken(m):
+		case !validToken(m) || len(m) > maxMethodLen:
 			return optionsErr(nil, "cors: allowed method "+quote(m)+" is not a valid method token")
 		case forbiddenMethod(m):
 			return optionsErr(nil, "cors: allowed method "+quote(m)+" is forbidden: browsers never send it")
@@ -274,6 +274,9 @@ func (c *CORS) actualMethodAllowed(m string) bool {
 // origins are configured, it refuses a miss without parsing it unless the
 // value could be a non-canonical spelling of an allowed origin.
 func (c *CORS) originAllowed(r *http.Request, s string) bool {
+	if len(s) > maxOriginLen {
+		return false
+	}
 	if c.exactOnly {
 		if c.matchExact(s) {
 			return true
@@ -302,6 +305,9 @@ func (c *CORS) matchExact(s string) bool {
 // checkOrigin returns nil when the Origin value s is allowed, otherwise the
 // rejection that says why. It allocates nothing.
 func (c *CORS) checkOrigin(r *http.Request, s string) error {
+	if len(s) > maxOriginLen {
+		return ErrOriginInvalid // before hashing or scanning it
+	}
 	// Fast path: browsers send canonical origins, which is how exact
 	// origins are stored.
 	if c.matchExact(s) {

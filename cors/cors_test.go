@@ -60,6 +60,8 @@ func TestEveryPathAllocatesNothing(t *testing.T) {
 		"preflight denied origin":       request("OPTIONS", "https://evil.example", "Access-Control-Request-Method", "PUT"),
 		"preflight denied header":       request("OPTIONS", "https://app.example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-nope"),
 		"preflight adversarial ACRH":    request("OPTIONS", "https://app.example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", strings.Repeat(",", 1000)),
+		"actual megabyte origin":        request("GET", "https://"+strings.Repeat("A", 1<<20)),
+		"preflight megabyte method":     request("OPTIONS", "https://app.example.com", "Access-Control-Request-Method", strings.Repeat("P", 1<<20)),
 		"preflight megabyte ACRH":       request("OPTIONS", "https://app.example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", strings.Repeat("content-type,", 80000)),
 	}
 	w := &discardWriter{h: make(http.Header, 16)}

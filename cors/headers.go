@@ -9,6 +9,8 @@ package cors
 const (
 	// maxHeaderNameLen bounds a header name, allowed or requested.
 	maxHeaderNameLen = 256
+	// maxMethodLen bounds a method name, allowed or requested.
+	maxMethodLen = 64
 	// maxOWS is the optional whitespace tolerated on each side of a name.
 	maxOWS = 8
 	// maxEmptyElements is the number of empty list elements tolerated

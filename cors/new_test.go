@@ -3,6 +3,7 @@ package cors
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,6 +52,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"an IPv6 zone is rejected", Options{AllowedOrigins: []string{"http://[fe80::1%25eth0]"}}, ErrInvalidOrigin},
 		{"a malformed method is rejected", Options{AllowedMethods: []string{"GET POST"}}, nil},
 		{"an empty method is rejected", Options{AllowedMethods: []string{""}}, nil},
+		{"an overlong method is rejected", Options{AllowedMethods: []string{strings.Repeat("M", 65)}}, nil},
 		{"a forbidden method is rejected", Options{AllowedMethods: []string{"TRACE"}}, nil},
 		{"a forbidden method in lowercase is rejected", Options{AllowedMethods: []string{"connect"}}, nil},
 		{"a malformed allowed header is rejected", Options{AllowedHeaders: []string{"X-Foo:"}}, nil},

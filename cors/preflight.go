@@ -67,7 +67,7 @@ func (c *CORS) checkPreflight(r *http.Request, acrm []string) (origin, acrh []st
 	if err := c.checkOrigin(r, origin[0]); err != nil {
 		return nil, nil, err
 	}
-	if len(acrm) != 1 || !validToken(acrm[0]) || !c.methods.allowed(acrm[0]) {
+	if len(acrm) != 1 || !c.methods.allowed(acrm[0]) || len(acrm[0]) > maxMethodLen || !validToken(acrm[0]) {
 		return nil, nil, ErrMethodNotAllowed
 	}
 	acrh = r.Header["Access-Control-Request-Headers"]

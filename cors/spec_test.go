@@ -98,6 +98,7 @@ func TestSpecActualRequests(t *testing.T) {
 		{name: "origin with a path is refused", opts: app, method: "GET", req: get("https://app.example.com/"), status: 200, next: true, want: vary},
 		{name: "origin with userinfo is refused", opts: app, method: "GET", req: get("https://evil@app.example.com"), status: 200, next: true, want: vary},
 		{name: "origin without scheme is refused", opts: app, method: "GET", req: get("app.example.com"), status: 200, next: true, want: vary},
+		{name: "a megabyte-long origin is refused", opts: app, method: "GET", req: get("https://" + strings.Repeat("A", 1<<20)), status: 200, next: true, want: vary},
 		{name: "two origin headers are refused", opts: app, method: "GET", req: get("https://app.example.com", "https://app.example.com"), status: 200, next: true, want: vary},
 		{name: "malformed origin is refused even with star", opts: Options{AllowedOrigins: []string{"*"}}, method: "GET", req: get("https://a b"), status: 200, next: true, want: vary},
 		{name: "pattern matches a subdomain", opts: pattern, method: "GET", req: get("https://a.example.com"), status: 200, next: true,
@@ -241,6 +242,9 @@ func TestSpecPreflights(t *testing.T) {
 		{name: "existing Vary is kept on preflights", opts: app, method: "OPTIONS", req: pre("GET"), preset: http.Header{"Vary": {"Accept-Encoding"}}, status: 204,
 			want: http.Header{"Vary": {"Accept-Encoding", preflightVary}, "Access-Control-Allow-Origin": {"https://app.example.com"}, "Access-Control-Allow-Methods": {"GET"}}, allowed: true},
 		{name: "pattern origins pass preflights", opts: Options{AllowedOrigins: []string{"https://*.example.com"}}, method: "OPTIONS", req: pre("GET"), status: 204, want: ok("GET"), allowed: true},
+		{name: "a megabyte-long method rejects the preflight", opts: Options{AllowedOrigins: []string{"https://app.example.com"}, AllowedMethods: []string{"*"}}, method: "OPTIONS", req: pre(strings.Repeat("X", 1<<20)), status: 403, want: onlyVary, allowed: true},
+		{name: "a megabyte-long origin rejects the preflight", opts: app, method: "OPTIONS",
+			req: http.Header{"Origin": {"https://" + strings.Repeat("A", 1<<20)}, "Access-Control-Request-Method": {"GET"}}, status: 403, want: onlyVary},
 		{name: "two Access-Control-Request-Method lines reject the preflight", opts: app, method: "OPTIONS",
 			req: http.Header{"Origin": {"https://app.example.com"}, "Access-Control-Request-Method": {"GET", "POST"}}, status: 403, want: onlyVary, allowed: true},
 	}
