@@ -69,6 +69,8 @@ func TestCorpus(t *testing.T) {
 		{"tuned command injection", []string{"cmdi.txt"}, true, 95, 0},
 		{"tuned attacks overall", []string{"xss.txt", "sqli.txt", "traversal.txt", "cmdi.txt"}, true, 80, 0},
 		{"tuned ordinary input", []string{"benign.txt"}, false, 0, 1},
+		{"held-out attacks", []string{"heldout_attacks.txt"}, true, 95, 0},
+		{"held-out ordinary input", []string{"heldout_benign.txt"}, false, 0, 1},
 	}
 	for _, s := range sets {
 		var entries []string
