@@ -142,7 +142,8 @@ type Auth[T any] struct {
 	audit           audit.Recorder
 	now             func() time.Time
 	names           *claimNames
-	bufs            sync.Pool // *[]byte payload buffers
+	fast            bool      // decodeFast applies to T
+	bufs            sync.Pool // *decodeBuf
 }
 
 // New validates o and returns an Auth.
@@ -190,7 +191,8 @@ func New[T any](o Options[T]) (*Auth[T], error) {
 	case a.maxTokenBytes < 512 || a.maxTokenBytes > 64<<10:
 		return nil, errors.New("jwtauth: MaxTokenBytes must be between 512 and 65536")
 	}
-	a.bufs.New = func() any { b := make([]byte, a.maxTokenBytes); return &b }
+	a.bufs.New = func() any { return &decodeBuf{payload: make([]byte, a.maxTokenBytes)} }
+	a.fast = fastEligible(reflect.TypeFor[T]())
 	if err := a.types(o.AccessTypes); err != nil {
 		return nil, err
 	}

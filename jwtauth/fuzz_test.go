@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,80 @@ func FuzzRemoteJWKS(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzClaims has app members of several kinds next to Claims.
+type fuzzClaims struct {
+	Claims
+	Role  string            `json:"role,omitempty"`
+	Tags  []string          `json:"tags,omitempty"`
+	Level int               `json:"level,omitempty"`
+	Meta  map[string]string `json:"meta,omitempty"`
+	Plain string
+}
+
+// FuzzDecodeFast checks decodeFast against encoding/json: whatever it
+// accepts, the plain path (claimNames.check, then json.Unmarshal of the
+// whole payload) accepts too, with an identical result.
+func FuzzDecodeFast(f *testing.F) {
+	for _, s := range []string{
+		`{"iss":"i","sub":"s","aud":["a","b"],"exp":1700000600,"nbf":1.5,"iat":-1,"jti":"j","sid":"x","auth_time":0,"scope":"r w","role":"admin"}`,
+		`{"aud":"one","exp":1e9,"tags":["a"],"level":3,"meta":{"k":"v"},"Plain":"p","other":[1,{"x":null}]}`,
+		`{"aud":[],"sub":null,"iss":"\u00e9\n","role":"\ud83d\ude00"}`, `{"aud":null}`, `{"aud":[1]}`, `{"exp":"1"}`,
+		`{"exp":1,"exp":2}`, `{"EXP":1}`, `{"ſub":"x"}`, `{"a":1,}`, `{"a":1 "b":2}`, `{} x`, `{"exp":01}`, `{"exp":1.}`,
+		`{"exp":1e400}`, `{"sub":"\xff"}`, `{"role":5}`, `{"level":"x"}`, `{"x":tru}`, ` { "sub" : "a" } `, `{"iat":-0.5}`,
+	} {
+		f.Add([]byte(s))
+	}
+	k, _ := NewKey("k1", HS256, fuzzSecret)
+	ks, _ := NewKeySet(k)
+	a, err := New(Options[fuzzClaims]{Keys: ks})
+	if err != nil || !a.fast {
+		f.Fatal("fuzzClaims must take the fast path", err)
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var fast fuzzClaims
+		if _, err := a.decodeFast(payload, &fast, nil); err != nil {
+			return
+		}
+		var plain fuzzClaims
+		if err := a.names.check(payload); err != nil {
+			t.Fatalf("fast path accepted names the check refuses: %q", payload)
+		}
+		if err := json.Unmarshal(payload, &plain); err != nil {
+			t.Fatalf("fast path accepted what encoding/json refuses (%v): %q", err, payload)
+		}
+		if !reflect.DeepEqual(fast, plain) {
+			t.Fatalf("fast %+v\nplain %+v\nfor %q", fast, plain, payload)
+		}
+	})
+}
+
+func TestFastEligibility(t *testing.T) {
+	type shadow struct {
+		Claims
+		Sub string `json:"SUB"`
+	}
+	type pointer struct {
+		*Claims
+	}
+	type twoEmbeds struct {
+		Claims
+		jwt.RegisteredClaims
+	}
+	type tagged struct {
+		Claims `json:"claims"`
+	}
+	for typ, want := range map[reflect.Type]bool{
+		reflect.TypeFor[Claims]():     true,
+		reflect.TypeFor[fuzzClaims](): true,
+		reflect.TypeFor[shadow]():     false,
+		reflect.TypeFor[pointer]():    false,
+		reflect.TypeFor[twoEmbeds]():  false,
+		reflect.TypeFor[tagged]():     false,
+	} {
+		if fastEligible(typ) != want {
+			t.Errorf("fastEligible(%v) = %v", typ, !want)
+		}
+	}
 }

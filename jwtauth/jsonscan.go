@@ -8,13 +8,18 @@ package jwtauth
 // know. Callers run json.Valid first; the walker still never reads out of
 // bounds on invalid input.
 
-// members iterates over the top-level members of a JSON object.
+// members iterates over the top-level members of a JSON object. It is
+// strict about the object's structure (members separated by single commas,
+// nothing but whitespace after the closing brace); values are delimited,
+// not validated: callers validate the values they use.
 type members struct {
-	b   []byte
-	i   int
-	key []byte // raw member name, between the quotes, escapes not decoded
-	val []byte // raw member value
-	bad bool   // the input is not an object the walker understands
+	b    []byte
+	i    int
+	n    int    // members read so far
+	key  []byte // raw member name, between the quotes, escapes not decoded
+	val  []byte // raw member value
+	bad  bool   // the input is not an object the walker understands
+	done bool
 }
 
 // newMembers starts a walk over b, which must be a JSON object.
@@ -32,21 +37,28 @@ func newMembers(b []byte) members {
 // next advances to the next member. It returns false at the end of the
 // object or on malformed input (then m.bad is set).
 func (m *members) next() bool {
-	if m.bad {
+	if m.bad || m.done {
 		return false
 	}
 	m.skipSpace()
-	if m.i < len(m.b) && m.b[m.i] == ',' {
-		m.i++
-		m.skipSpace()
-	}
 	if m.i >= len(m.b) {
 		m.bad = true
 		return false
 	}
 	if m.b[m.i] == '}' {
-		m.i = len(m.b)
+		m.i++
+		m.skipSpace()
+		m.bad = m.i != len(m.b)
+		m.done = true
 		return false
+	}
+	if m.n > 0 {
+		if m.b[m.i] != ',' {
+			m.bad = true
+			return false
+		}
+		m.i++
+		m.skipSpace()
 	}
 	end, ok := stringEnd(m.b, m.i)
 	if !ok {
@@ -70,6 +82,7 @@ func (m *members) next() bool {
 	}
 	m.val = m.b[start:end]
 	m.i = end
+	m.n++
 	return true
 }
 

@@ -112,20 +112,31 @@ func (a *Auth[T]) typeOK(h joseHeader, kind tokenKind) bool {
 	return false
 }
 
-// decode decodes the payload segment into a new claims value, after
-// refusing duplicate and case-variant claim names.
+// decodeBuf holds the decoded payload and decodeFast's smaller object.
+type decodeBuf struct{ payload, rest []byte }
+
+// decode decodes the payload segment into a new claims value, refusing
+// duplicate, case-variant and escaped claim names.
 func (a *Auth[T]) decode(seg string) (*T, error) {
-	bp := a.bufs.Get().(*[]byte)
-	defer a.bufs.Put(bp)
-	n, ok := b64Decode(*bp, seg)
+	buf := a.bufs.Get().(*decodeBuf)
+	defer a.bufs.Put(buf)
+	n, ok := b64Decode(buf.payload, seg)
 	if !ok {
 		return nil, ErrMalformedToken
 	}
-	payload := (*bp)[:n]
+	payload := buf.payload[:n]
+	c := new(T)
+	if a.fast {
+		var err error
+		buf.rest, err = a.decodeFast(payload, c, buf.rest)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 	if err := a.names.check(payload); err != nil {
 		return nil, err
 	}
-	c := new(T)
 	if err := json.Unmarshal(payload, c); err != nil {
 		return nil, ErrMalformedToken
 	}

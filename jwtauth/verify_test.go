@@ -291,3 +291,30 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		require.ErrorContains(t, err, "must be jwtauth.Claims or embed it")
 	})
 }
+
+func TestZeroAndTruncatedSignaturesAreRefused(t *testing.T) {
+	t.Parallel()
+	testKeys(t)
+	c := newClock()
+	for _, tc := range []struct {
+		alg jwtauth.Algorithm
+		key any
+	}{{jwtauth.ES256, ecKey}, {jwtauth.EdDSA, edKey}, {jwtauth.RS256, rsaKey}, {jwtauth.HS256, hmacKey1}} {
+		t.Run(string(tc.alg), func(t *testing.T) {
+			t.Parallel()
+			a := newAuth(t, c, func(o *jwtauth.Options[AppClaims]) { o.Keys = mustSet(t, mustKey(t, "k", tc.alg, tc.key)) })
+			p, err := a.Issue(context.Background(), user("alice", "", ""))
+			require.NoError(t, err)
+			input := p.AccessToken[:strings.LastIndexByte(p.AccessToken, '.')]
+			sigLen := map[jwtauth.Algorithm]int{jwtauth.ES256: 64, jwtauth.EdDSA: 64, jwtauth.RS256: 256, jwtauth.HS256: 32}[tc.alg]
+			for name, sig := range map[string][]byte{
+				"all zero (the psychic signature, CVE-2022-21449)": make([]byte, sigLen),
+				"truncated": make([]byte, sigLen/2),
+				"one byte":  {1},
+			} {
+				_, err := a.Verify(context.Background(), input+"."+b64url(sig))
+				require.ErrorIs(t, err, jwtauth.ErrSignature, name)
+			}
+		})
+	}
+}
