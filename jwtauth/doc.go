@@ -65,5 +65,6 @@
 //	// in a handler:
 //	claims, _ := jwtauth.ClaimsFrom[AppClaims](r.Context())
 //
-// Every type here is safe for concurrent use.
+// Place CORS handling outside the middleware: preflight requests carry no
+// token. Every type here is safe for concurrent use.
 package jwtauth
