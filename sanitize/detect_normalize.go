@@ -58,15 +58,19 @@ func normalize[T ~string | ~[]byte](sc *detectScratch, v T) normalized {
 		n.decoded = true
 		src, dst = dst, src
 	}
-	// src holds the decoded text; fix overlongs and invalid UTF-8 into dst.
+	// src holds the decoded text. In one pass: lower-case ASCII, drop NUL,
+	// decode overlong forms of ASCII, replace invalid UTF-8.
 	dst = dst[:0]
 	ascii := true
 	for i := 0; i < len(src); {
 		c := src[i]
 		if c < utf8.RuneSelf {
-			if c == 0 {
+			switch {
+			case c == 0:
 				n.nul = true
-			} else {
+			case 'A' <= c && c <= 'Z':
+				dst = append(dst, c+'a'-'A')
+			default:
 				dst = append(dst, c)
 			}
 			i++
@@ -76,7 +80,7 @@ func normalize[T ~string | ~[]byte](sc *detectScratch, v T) normalized {
 			if r == 0 {
 				n.nul = true
 			} else {
-				dst = append(dst, byte(r))
+				dst = append(dst, lowerASCII(byte(r)))
 			}
 			n.decoded = true
 			i += size
@@ -93,6 +97,7 @@ func normalize[T ~string | ~[]byte](sc *detectScratch, v T) normalized {
 		// reordering or recomposition, which cannot produce ASCII): enough
 		// to turn "＜" into "<" and "．" into ".", without allocating.
 		dst = dst[:0]
+		changed := false
 		for i := 0; i < len(src); {
 			p := norm.NFKC.Properties(src[i:])
 			size := p.Size()
@@ -100,21 +105,20 @@ func normalize[T ~string | ~[]byte](sc *detectScratch, v T) normalized {
 				size = 1
 			}
 			if d := p.Decomposition(); len(d) > 0 {
-				dst = append(dst, d...)
-				n.nfkc = true
+				for _, c := range d {
+					dst = append(dst, lowerASCII(c))
+				}
+				changed = true
 			} else {
 				dst = append(dst, src[i:i+size]...)
 			}
 			i += size
 		}
-		src, dst = dst, src
-	}
-	for i, c := range src {
-		if 'A' <= c && c <= 'Z' {
-			src[i] = c + 'a' - 'A'
+		if changed {
+			src, dst = dst, src
+			n.nfkc = true
 		}
 	}
-	// NFKC can produce NUL-free ASCII only; drop any NUL it kept.
 	sc.a, sc.b = src, dst
 	n.b = src
 	return n
@@ -357,4 +361,11 @@ func namedRef(name []byte) (r rune, legacy bool) {
 		return '_', false
 	}
 	return 0, false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -139,21 +139,32 @@ func detectSQLi(b []byte, sc *detectScratch) string {
 	if sig := sqlAnywhere(b); sig != "" {
 		return sig
 	}
-	toks := sqlTokenize(b, 0, sc.toks[:0])
+	// Read a few tokens first: most text cannot continue a query at any of
+	// the break-out points, and need not be tokenized further.
+	toks := sqlTokenize(b, 0, sc.toks[:0], sqlPeekTokens)
 	sc.toks = toks
-	if sig := sqlContinuation(b, toks, ctxStart); sig != "" {
-		return sig
+	numeric := 0 // index of the value in the number context, or -1
+	if len(toks) > 1 && toks[0].kind == tOp && b[toks[0].start] == '-' && toks[1].kind == tNum {
+		numeric = 1
 	}
-	if len(toks) > 1 {
-		i := 0
-		if toks[0].kind == tOp && b[toks[0].start] == '-' && toks[1].kind == tNum {
-			i = 1
+	if numeric >= len(toks) {
+		numeric = -1
+	} else {
+		switch k := toks[numeric].kind; {
+		case k == tWord && numeric+1 < len(toks) && toks[numeric+1].kind == tLogic && b[toks[numeric+1].start] < 'a':
+			numeric = -1 // "foo && bar == baz" is code; SQL after a bare word uses OR/AND
+		case k != tNum && k != tStr && k != tWord && k != tVar:
+			numeric = -1
 		}
-		switch k := toks[i].kind; {
-		case k == tWord && i+1 < len(toks) && toks[i+1].kind == tLogic && b[toks[i+1].start] < 'a':
-			// "foo && bar == baz" is code; SQL after a bare word uses OR/AND.
-		case k == tNum || k == tStr || k == tWord || k == tVar:
-			if sig := sqlContinuation(b, toks[i+1:], ctxNumber); sig != "" {
+	}
+	if mayContinue(toks) || numeric >= 0 && mayContinue(toks[numeric+1:]) {
+		toks = sqlTokenize(b, 0, sc.toks[:0], maxSQLTokens)
+		sc.toks = toks
+		if sig := sqlContinuation(b, toks, ctxStart); sig != "" {
+			return sig
+		}
+		if numeric >= 0 && numeric+1 < len(toks) {
+			if sig := sqlContinuation(b, toks[numeric+1:], ctxNumber); sig != "" {
 				return sig
 			}
 		}
@@ -163,13 +174,44 @@ func detectSQLi(b []byte, sc *detectScratch) string {
 		if p < 0 {
 			continue
 		}
-		toks = sqlTokenize(b, p+1, sc.toks[:0])
+		toks = sqlTokenize(b, p+1, sc.toks[:0], sqlPeekTokens)
+		sc.toks = toks
+		if !mayContinue(toks) {
+			continue
+		}
+		toks = sqlTokenize(b, p+1, sc.toks[:0], maxSQLTokens)
 		sc.toks = toks
 		if sig := sqlContinuation(b, toks, ctxQuote); sig != "" {
 			return sig
 		}
 	}
 	return ""
+}
+
+// sqlPeekTokens is how many tokens mayContinue needs.
+const sqlPeekTokens = 6
+
+// mayContinue reports whether toks start the way sqlContinuation needs:
+// closing parentheses, then an operator, a comment, a semicolon, a
+// parenthesis, a variable or one of the keywords it examines.
+func mayContinue(toks []sqlToken) bool {
+	i := 0
+	for i < len(toks) && toks[i].kind == tRParen {
+		i++
+	}
+	if i >= len(toks) {
+		return i == sqlPeekTokens // only parentheses so far: look further
+	}
+	switch t := toks[i]; t.kind {
+	case tComment, tSemi, tLogic, tCmp, tOp, tLParen, tVar:
+		return true
+	case tKeyword:
+		switch t.kw {
+		case kwUnion, kwOrder, kwGroup, kwHaving, kwWaitfor, kwExec, kwDeclare, kwSelect, kwInto:
+			return true
+		}
+	}
+	return false
 }
 
 // sqlDanger are names that only SQL injection uses: command execution,
@@ -479,12 +521,12 @@ func hasCallOrSubquery(toks []sqlToken) bool {
 	return false
 }
 
-// sqlTokenize reads up to maxSQLTokens tokens of b from i.
-func sqlTokenize(b []byte, i int, toks []sqlToken) []sqlToken {
+// sqlTokenize reads up to max tokens of b from i.
+func sqlTokenize(b []byte, i int, toks []sqlToken, max int) []sqlToken {
 	add := func(kind uint8, start, end int) {
 		toks = append(toks, sqlToken{kind: kind, start: int32(start), end: int32(end)})
 	}
-	for i < len(b) && len(toks) < maxSQLTokens {
+	for i < len(b) && len(toks) < max {
 		c := b[i]
 		var next byte
 		if i+1 < len(b) {

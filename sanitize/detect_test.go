@@ -219,3 +219,20 @@ func TestDetectorIsLinearOnHostileInput(t *testing.T) {
 		d.Detect(in)
 	}
 }
+
+func TestDetectorAllocatesNothingWhenWarm(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	d := &Detector{}
+	for _, in := range []string{
+		"Please update my plan; O'Brien said it's 20% cheaper & better.",
+		"你好，请帮我更新我的套餐。＜script＞",
+		"if err != nil { return fmt.Errorf(\"open %s: %w\", name, err) }",
+		"' OR '1'='1' --",
+		"<img src=x onerror=alert(1)>",
+	} {
+		d.Detect(in)
+		require.Zero(t, testing.AllocsPerRun(100, func() { d.Detect(in) }), in)
+	}
+}

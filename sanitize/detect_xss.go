@@ -19,8 +19,10 @@ func detectXSS(b []byte, sc *detectScratch) string {
 			return sig
 		}
 	}
-	if sig := xssScheme(b); sig != "" {
-		return sig
+	if bytes.IndexByte(b, ':') >= 0 {
+		if sig := xssScheme(b); sig != "" {
+			return sig
+		}
 	}
 	if xssAttributeBreakout(b) {
 		return "attribute_breakout"
@@ -55,6 +57,14 @@ var scriptTags = [...]string{
 	"xml", "import", "bgsound", "layer", "ilayer", "portal", "isindex",
 }
 
+// scriptClosers are the closing tags of scriptTags: "</script", ...
+var scriptClosers = func() (c [len(scriptTags)][]byte) {
+	for i, t := range scriptTags {
+		c[i] = []byte("</" + t)
+	}
+	return c
+}()
+
 func scriptTag(name []byte) int {
 	for i, t := range scriptTags {
 		if string(name) == t {
@@ -72,7 +82,7 @@ func (c *closeCache) closes(b []byte, tag int) bool {
 	bit := uint32(1) << tag
 	if c.searched&bit == 0 {
 		c.searched |= bit
-		if bytes.Contains(b, append([]byte("</"), scriptTags[tag]...)) {
+		if bytes.Contains(b, scriptClosers[tag]) {
 			c.found |= bit
 		}
 	}

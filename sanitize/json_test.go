@@ -234,6 +234,9 @@ func TestJSONRejectionsThroughTheHandler(t *testing.T) {
 }
 
 func TestCheckJSONAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
 	s := mustNew(t, Options{})
 	doc := []byte(`{"id":42,"name":"Alice","tags":["a","b"],"nested":{"k":"v","n":[1,2,3]},"Name2":"x","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}`)
 	require.NoError(t, s.CheckJSON(doc))
