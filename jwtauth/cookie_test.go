@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/csrf"
 	"github.com/gatehouse-go/gatehouse/jwtauth"
@@ -203,4 +204,31 @@ func TestCookieOptionsRefusals(t *testing.T) {
 		_, err := jwtauth.New(jwtauth.Options[AppClaims]{Keys: keys, Cookie: &co})
 		require.Error(t, err, "%+v", co)
 	}
+}
+
+func TestCookieModeRefreshAcceptsAGenuineExpiredCSRFToken(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	a, tokens := newCookieAuth(t, c)
+	jar, p := login(t, a, "alice")
+	c.Advance(13 * time.Hour) // past the CSRF token's 12 h, within the refresh token's 7 days
+	h := a.Handler(whoami)
+	req := jar.request("POST", "/api")
+	req.Header.Set(tokens.HeaderName(), p.CSRFToken)
+	rec, prob := serve(h, req)
+	require.Equal(t, 401, rec.Code, "the access cookie expired (the browser would have dropped it)")
+	_ = prob
+
+	req = jar.request("POST", jwtauth.DefaultRefreshPath)
+	req.Header.Set(tokens.HeaderName(), p.CSRFToken)
+	rec, _ = serve(a.RefreshHandler(), req)
+	require.Equal(t, 200, rec.Code, "an idle client can still refresh")
+	jar.take(rec)
+	require.NotEqual(t, p.CSRFToken, jar[tokens.CookieName()].Value, "and gets a fresh CSRF token")
+
+	req = jar.request("POST", jwtauth.DefaultRefreshPath)
+	req.Header.Set(tokens.HeaderName(), "forged"+p.CSRFToken)
+	rec, prob = serve(a.RefreshHandler(), req)
+	require.Equal(t, 403, rec.Code, "a forged token is still refused")
+	require.Equal(t, "csrf_failed", prob.Code)
 }

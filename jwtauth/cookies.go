@@ -24,7 +24,10 @@ const (
 // package's double-submit token, bound to the token's session ("sid").
 type CookieOptions struct {
 	// CSRF issues the CSRF token at login and refresh, and verifies it on
-	// unsafe requests. Required; build it with csrf.NewTokens.
+	// unsafe requests. Required; build it with csrf.NewTokens. Its MaxAge
+	// should be at least RefreshTTL: the refresh endpoint accepts a genuine
+	// but expired CSRF token (and issues a new one), but the csrf package
+	// records each such check as a failed one.
 	CSRF *csrf.Tokens
 	// AccessName names the access-token cookie. Default
 	// "__Host-access_token" (the prefix makes browsers require Secure,

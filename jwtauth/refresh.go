@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/audit"
+	"github.com/gatehouse-go/gatehouse/csrf"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -98,7 +99,18 @@ func (a *Auth[T]) RefreshHandler() http.Handler {
 		}
 		var check func(*T) error
 		if fromCookie {
-			check = func(c *T) error { return a.cookie.csrf.Verify(r, baseOf(c).SessionID) }
+			check = func(c *T) error {
+				err := a.cookie.csrf.Verify(r, baseOf(c).SessionID)
+				if errors.Is(err, csrf.ErrTokenExpired) {
+					// Genuine, bound to this session and echoed from the
+					// cookie: the request is same-origin. A client idle for
+					// longer than the CSRF token's MaxAge may still refresh
+					// (and receives a new CSRF token); other requests still
+					// need a fresh one.
+					return nil
+				}
+				return err
+			}
 		}
 		p, err := a.refresh(r.Context(), r, tok, check)
 		if err != nil {
