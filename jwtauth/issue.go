@@ -90,9 +90,13 @@ func (a *Auth[T]) issue(ctx context.Context, r *http.Request, c *T, sid string, 
 	if b.Subject == "" {
 		return nil, errors.New("jwtauth: claims need a Subject")
 	}
-	now := a.now()
 	start := sid == ""
+	now := a.now()
 	if start {
+		var err error
+		if now, err = a.afterSubjectCutoff(ctx, b.Subject, now); err != nil {
+			return nil, err
+		}
 		sid, authTime, refreshID = newID(), now, newID()
 	}
 	refreshExp := a.refreshExpiry(now, authTime)
@@ -182,4 +186,32 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return b64(b[:])
+}
+
+// afterSubjectCutoff returns a time at which tokens of subject can be issued
+// without falling under a RevokeSubject cutoff. "iat" has one-second
+// precision, so a login in the same second as a RevokeSubject (a role
+// change, "sign out everywhere") would get tokens the cutoff revokes too;
+// such a login waits for the next second instead. The check costs one
+// revoker lookup per new session and nothing per request.
+func (a *Auth[T]) afterSubjectCutoff(ctx context.Context, subject string, now time.Time) (time.Time, error) {
+	for range 2 {
+		revoked, err := a.revoker.IsRevoked(ctx, TokenRef{Subject: subject, IssuedAt: now})
+		if err != nil || !revoked {
+			// A store error is left to verification, which applies the
+			// failure policy to every use of the token.
+			return now, nil
+		}
+		t := time.NewTimer(now.Truncate(time.Second).Add(time.Second).Sub(now))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return now, ctx.Err()
+		}
+		now = a.now()
+	}
+	// Only an injected clock that does not move gets here: issue anyway,
+	// the tokens are revoked as RevokeSubject documents.
+	return now, nil
 }

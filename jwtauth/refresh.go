@@ -220,9 +220,9 @@ func (a *Auth[T]) LogoutHandler() http.Handler {
 
 // RevokeSubject revokes every token of subject issued so far (access and
 // refresh, every session): for a password change, a compromised account or
-// a deleted user. Tokens issued in the same second as the call are revoked
-// too ("iat" has one-second precision), so a session started right after
-// it must wait a second or log in again.
+// a deleted user. "iat" has one-second precision, so the cutoff covers the
+// whole current second; a login in that same second waits for the next one
+// (at most a second) so that its tokens are not revoked too.
 func (a *Auth[T]) RevokeSubject(ctx context.Context, subject string) error {
 	if subject == "" {
 		return errors.New("jwtauth: empty subject")

@@ -254,3 +254,24 @@ func TestRefreshHandlerWithJSONBody(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, post(`{}`, "application/json").Code)
 	require.Equal(t, http.StatusUnauthorized, post(`{"refresh_token":"`+got.AccessToken+`"}`, "application/json").Code)
 }
+
+func TestLoginRightAfterRevokeSubjectIsNotRevoked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newAuth(t, nil, func(o *jwtauth.Options[AppClaims]) { o.Now = nil }) // the real clock
+	old, err := a.Issue(ctx, user("alice", "", "user"))
+	require.NoError(t, err)
+	require.NoError(t, a.RevokeSubject(ctx, "alice")) // e.g. a role change
+	start := time.Now()
+	fresh, err := a.Issue(ctx, user("alice", "", "staff"))
+	require.NoError(t, err)
+	require.Less(t, time.Since(start), 2*time.Second, "the login waited at most until the next second")
+
+	_, err = a.Verify(ctx, old.AccessToken)
+	require.ErrorIs(t, err, jwtauth.ErrTokenRevoked, "the token from before the cutoff stays revoked")
+	c, err := a.Verify(ctx, fresh.AccessToken)
+	require.NoError(t, err, "a login just after the cutoff, in the same second, is valid")
+	require.Equal(t, "staff", c.Role)
+	_, err = a.Refresh(ctx, fresh.RefreshToken)
+	require.NoError(t, err)
+}
