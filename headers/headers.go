@@ -44,16 +44,17 @@ type field struct {
 // Headers sets security response headers. It is immutable after New and
 // safe for concurrent use.
 type Headers struct {
-	static   []field
-	hsts     []string // nil: not sent
-	csp      *nonceTemplate
-	cspRO    *nonceTemplate
-	hosts    *hostMatcher
-	resolver *clientip.Resolver
-	redirect bool
-	rHost    string
-	onError  func(http.ResponseWriter, *http.Request, error)
-	audit    audit.Recorder
+	static    []field
+	hsts      []string // nil: not sent
+	csp       *nonceTemplate
+	cspRO     *nonceTemplate
+	hosts     *hostMatcher
+	resolver  *clientip.Resolver
+	redirect  bool
+	always308 bool
+	rHost     string
+	onError   func(http.ResponseWriter, *http.Request, error)
+	audit     audit.Recorder
 }
 
 // New validates opts and precomputes every header value.

@@ -121,6 +121,11 @@ type Options struct {
 	// RedirectHost is the host[:port] of HTTPS redirects. Default: the
 	// request's host when it passed AllowedHosts.
 	RedirectHost string
+	// RedirectStatus chooses the redirect status. Default 0: 301 for GET
+	// and HEAD, 308 for other methods. http.StatusPermanentRedirect (308):
+	// 308 for every method, for a listener whose clients all understand it
+	// (RFC 9110, section 15.4.9). Any other value is an error.
+	RedirectStatus int
 
 	// ErrorHandler writes rejections (ErrHostNotAllowed). Default: a 400
 	// application/problem+json response with code "host_not_allowed".

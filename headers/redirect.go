@@ -10,13 +10,19 @@ import (
 // either configured or the request's own Host after it passed AllowedHosts;
 // never X-Forwarded-Host or an unchecked Host.
 func (h *Headers) redirectConfig(opts Options) error {
+	switch opts.RedirectStatus {
+	case 0, http.StatusPermanentRedirect:
+	default:
+		return errors.New("headers: RedirectStatus must be 0 or 308")
+	}
 	if !opts.RedirectHTTPS {
-		if opts.RedirectHost != "" {
-			return errors.New("headers: RedirectHost is set but RedirectHTTPS is not")
+		if opts.RedirectHost != "" || opts.RedirectStatus != 0 {
+			return errors.New("headers: RedirectHost or RedirectStatus is set but RedirectHTTPS is not")
 		}
 		return nil
 	}
 	h.redirect = true
+	h.always308 = opts.RedirectStatus == http.StatusPermanentRedirect
 	if opts.RedirectHost == "" {
 		if h.hosts == nil {
 			return errors.New("headers: RedirectHTTPS needs RedirectHost or AllowedHosts, so that the redirect never targets an unchecked Host")
@@ -33,7 +39,7 @@ func (h *Headers) redirectConfig(opts Options) error {
 
 // redirectTo answers a plain-HTTP request with a redirect to the same path
 // and query over HTTPS: 301 for GET and HEAD, 308 for other methods so that
-// the client repeats the method and body.
+// the client repeats the method and body (308 for all with RedirectStatus).
 func (h *Headers) redirectTo(w http.ResponseWriter, r *http.Request) {
 	host := h.rHost
 	if host == "" {
@@ -62,7 +68,7 @@ func (h *Headers) redirectTo(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header()[keyLocation] = []string{b.String()}
 	status := http.StatusPermanentRedirect
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+	if !h.always308 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		status = http.StatusMovedPermanently
 	}
 	w.WriteHeader(status)

@@ -18,6 +18,7 @@ func TestHTTPSRedirect(t *testing.T) {
 	fromAllowed := newHeaders(t, Options{RedirectHTTPS: true, AllowedHosts: []string{"www.example.com", "*.example.org"}})
 	withPort := newHeaders(t, Options{RedirectHTTPS: true, RedirectHost: "www.example.com:8443"})
 	proxied := newHeaders(t, Options{RedirectHTTPS: true, RedirectHost: "www.example.com", Resolver: res})
+	always308 := newHeaders(t, Options{RedirectHTTPS: true, RedirectHost: "www.example.com", RedirectStatus: http.StatusPermanentRedirect})
 
 	type want struct {
 		code     int
@@ -43,6 +44,8 @@ func TestHTTPSRedirect(t *testing.T) {
 			want{301, "https://www.example.com/"}},
 		{"a forged Host never reaches the configured Location", configured, "GET", "/", "evil.com", "", nil,
 			want{301, "https://www.example.com/"}},
+		{"a GET gets 308 when RedirectStatus asks for it", always308, "GET", "/a?b=1", "", "", nil, want{308, "https://www.example.com/a?b=1"}},
+		{"a POST gets 308 with RedirectStatus too", always308, "POST", "/a", "", "", nil, want{308, "https://www.example.com/a"}},
 		{"the configured port is kept", withPort, "GET", "/x", "", "", nil, want{301, "https://www.example.com:8443/x"}},
 		{"an allowed Host is used without its port", fromAllowed, "GET", "/x", "www.example.com:8080", "", nil,
 			want{301, "https://www.example.com/x"}},
@@ -101,4 +104,22 @@ func TestRedirectDropsAnUnsafeQuery(t *testing.T) {
 	r.URL.RawQuery = "a=1\r\nSet-Cookie: x=y"
 	rec, _ := serve(h, r)
 	require.Equal(t, "https://www.example.com/p", rec.Header().Get("Location"))
+}
+
+func TestRedirectStatusIsValidated(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"a 302 redirect status is refused", Options{RedirectHTTPS: true, RedirectHost: "a.example", RedirectStatus: http.StatusFound}},
+		{"a 301-for-all redirect status is refused", Options{RedirectHTTPS: true, RedirectHost: "a.example", RedirectStatus: http.StatusMovedPermanently}},
+		{"a redirect status without RedirectHTTPS is refused", Options{RedirectStatus: http.StatusPermanentRedirect}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(tc.opts)
+			require.ErrorContains(t, err, "headers: Redirect")
+		})
+	}
 }
