@@ -172,7 +172,8 @@ func (s *Sanitizer) scanMember(data []byte, i int, sc *scratch, visit bool) (int
 		}
 	}
 	if cfg.dupKeys {
-		st.keys = append(st.keys, jsonKey{off: uint32(start), n: uint32(len(st.arena) - start)})
+		name := st.arena[start:]
+		st.keys = append(st.keys, jsonKey{off: uint32(start), n: uint32(len(name)), fp: fingerprint(name)})
 		if st.duplicate(f, len(st.frames)-1, &s.seed) {
 			return 0, ErrJSONDuplicateKey
 		}
@@ -237,17 +238,35 @@ func (s *Sanitizer) scanKey(data []byte, i int, st *jsonState) (int, error) {
 	start, fold := i, s.json.foldKeys
 	for {
 		j := i
-		for j < len(data) && strPlain[data[j]] {
-			j++
-		}
 		if fold {
-			for _, b := range data[i:j] {
-				if 'a' <= b && b <= 'z' {
-					b -= 'a' - 'A'
+			// Copy and fold in the same pass as the scan.
+			arena := st.arena
+			if cap(arena)-len(arena) < 64 {
+				arena = append(arena, make([]byte, 64)...)[:len(arena)]
+			}
+			w, end := len(arena), cap(arena)
+			buf := arena[:end]
+			for j < len(data) && w < end {
+				c := data[j]
+				if !strPlain[c] {
+					break
 				}
-				st.arena = append(st.arena, b)
+				buf[w] = foldASCII[c]
+				w++
+				j++
+			}
+			st.arena = buf[:w]
+			if w == end { // the arena is full: grow it and go on
+				i = j
+				if i-start > s.json.maxString {
+					return 0, ErrJSONString
+				}
+				continue
 			}
 		} else {
+			for j < len(data) && strPlain[data[j]] {
+				j++
+			}
 			st.arena = append(st.arena, data[i:j]...)
 		}
 		if j >= len(data) {

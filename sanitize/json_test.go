@@ -108,6 +108,9 @@ func TestJSONDuplicateKeys(t *testing.T) {
 		{"a duplicate in a large object is found", bigObject(50, 37), true, true},
 		{"a duplicate at the very end of a large object is found", bigObject(5000, 4999), true, true},
 		{"a large object without duplicates passes", bigObject(5000, -1), false, false},
+		{"long names are compared whole", `{"` + strings.Repeat("k", 300) + `a":1,"` + strings.Repeat("k", 300) + `b":2}`, false, false},
+		{"a repeated long name is a duplicate", `{"` + strings.Repeat("Kk", 150) + `":1,"` + strings.Repeat("kK", 150) + `":2}`, false, true},
+		{"an escape after a long plain run is decoded", `{"` + strings.Repeat("x", 100) + `\u0041":1,"` + strings.Repeat("x", 100) + `A":2}`, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,9 +25,31 @@ type jsonFrame struct {
 }
 
 type jsonKey struct {
-	hash   uint64
+	hash   uint64 // maphash of the name, once the object has a table
+	fp     uint64 // fingerprint: length and first bytes, for cheap inequality
 	off, n uint32 // canonical name: arena[off : off+n]
 }
+
+// fingerprint packs a name's length and first seven bytes: two names with
+// different fingerprints differ.
+func fingerprint(name []byte) uint64 {
+	fp := uint64(len(name)) << 56
+	for i := 0; i < len(name) && i < 7; i++ {
+		fp |= uint64(name[i]) << (8 * i)
+	}
+	return fp
+}
+
+// foldASCII maps a-z to A-Z and every other byte to itself.
+var foldASCII = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if i >= 'a' && i <= 'z' {
+			t[i] = byte(i - 'a' + 'A')
+		}
+	}
+	return t
+}()
 
 // jsonState is the scratch space of one JSON check.
 type jsonState struct {
@@ -66,10 +88,10 @@ func (st *jsonState) duplicate(f *jsonFrame, depth int, seed *maphash.Seed) bool
 	last := len(st.keys) - 1
 	if f.tabSize == 0 {
 		if last-f.keys < smallObject {
-			name := st.name(last)
+			fp := st.keys[last].fp
 			for k := f.keys; k < last; k++ {
 				st.probes++
-				if bytes.Equal(st.name(k), name) {
+				if st.keys[k].fp == fp && bytes.Equal(st.name(k), st.name(last)) {
 					return true
 				}
 			}
