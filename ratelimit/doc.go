@@ -7,10 +7,11 @@
 // know from django-ratelimit and slowapi ("5/minute", "100/h",
 // "10/s burst 20"), or built from x/time/rate values:
 //
-//	login, err := ratelimit.New(ratelimit.Options{
-//		Name: "login",
-//		Rate: must(ratelimit.ParseRate("5/minute")), // per client IP by default
-//	})
+//	rate, err := ratelimit.ParseRate("5/minute") // or ratelimit.PerMinute(5)
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	login, err := ratelimit.New(ratelimit.Options{Name: "login", Rate: rate}) // per client IP
 //	if err != nil {
 //		log.Fatal(err)
 //	}

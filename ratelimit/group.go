@@ -92,7 +92,9 @@ func (g *Group) check(w http.ResponseWriter, r *http.Request) bool {
 		}
 		d, err := l.takeHTTP(ctx, key, rt, cost)
 		if err != nil {
-			l.recordStoreError(r, err)
+			if ctx.Err() == nil { // not a client that went away
+				l.recordStoreError(r, err)
+			}
 			if l.failOpen {
 				continue
 			}

@@ -355,3 +355,18 @@ func TestCustomErrorHandlerKeepsRetryAfter(t *testing.T) {
 	require.Equal(t, "default", got.Policy)
 	require.False(t, got.Decision.Allowed)
 }
+
+func TestClientThatWentAwayIsNotAStoreFailure(t *testing.T) {
+	t.Parallel()
+	rec := audit.NewMemory(4)
+	l := mustNew(t, Options{Rate: PerSecond(1), Store: stuckStore{}, Audit: rec})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+	w := httptest.NewRecorder()
+	l.Handler(okHandler).ServeHTTP(w, r)
+	require.Equal(t, http.StatusServiceUnavailable, w.Code)
+	events, err := rec.Query(context.Background(), audit.Filter{})
+	require.NoError(t, err)
+	require.Empty(t, events)
+}

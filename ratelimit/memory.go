@@ -19,15 +19,16 @@ const (
 	// to give every shard 256 keys.
 	defaultShards = 64
 	// Idle keys are released by examining sweepSlots slots every sweepEvery
-	// operations of a shard, sweepPerInsert more on each insertion, and
-	// sweepOtherSlots slots of another shard every sweepOtherEvery
-	// operations of a shard: half a slot of its own shard and a quarter of
-	// another's per operation.
-	sweepEvery      = 16
-	sweepSlots      = 8
-	sweepPerInsert  = 2
-	sweepOtherEvery = 256
-	sweepOtherSlots = 64
+	// operations of a shard, sweepOtherSlots slots of another shard every
+	// sweepOtherEvery operations of a shard, and growSweep slots before a
+	// table grows (so that idle keys make room before memory does): about a
+	// quarter of a slot of the shard's own table and an eighth of another's
+	// per operation, in runs of whole cache lines.
+	sweepEvery      = 64
+	sweepSlots      = 16
+	sweepOtherEvery = 1024
+	sweepOtherSlots = 128
+	growSweep       = 64
 	// evictScan is how many slots an insertion into a full shard examines
 	// for a bucket that may be evicted.
 	evictScan = 128
@@ -71,8 +72,8 @@ type MemoryOptions struct {
 //     at most one extra rate per shard instead of unlimited fresh bursts,
 //     and existing keys keep their exact state. Stats counts overflows.
 //   - Idle keys are released incrementally: operations examine on average
-//     half a slot of their shard (two more when they add a key) and a
-//     quarter of a slot of another shard, delete the buckets that are full again, and shrink
+//     a quarter of a slot of their shard and an eighth of a slot of
+//     another shard (and a few more before a table would grow), delete the buckets that are full again, and shrink
 //     tables as they empty, so memory returns to its baseline after keys go
 //     idle. There is
 //     no background goroutine and no stop-the-world sweep; Sweep walks all
@@ -261,8 +262,10 @@ func (s *MemoryStore) takeNew(sh *shard, idx int, h uint64, now int64, r Rate, c
 	}
 	tat, d := gcra(now, now, r, cost) // a new bucket starts full
 	if d.Allowed {
+		if t.mustGrow(s.maxSlots) && t.sweep(now, growSweep) > 0 {
+			idx = -1 // the sweep moved entries
+		}
 		t.insertAt(idx, h, tat, s.maxSlots)
-		t.sweep(now, sweepPerInsert)
 	}
 	return d
 }

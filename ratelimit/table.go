@@ -51,7 +51,7 @@ func (t *table) lookup(h uint64) (idx int, tat int64, ok bool) {
 // insertAt adds h at the empty slot idx that lookup returned, unless the
 // table must grow first. The table must not have changed since lookup.
 func (t *table) insertAt(idx int, h uint64, tat int64, maxSlots int) {
-	if idx < 0 || (t.count+1)*4 > len(t.slots)*3 && len(t.slots) < maxSlots {
+	if idx < 0 || t.mustGrow(maxSlots) {
 		t.insert(h, tat, maxSlots)
 		return
 	}
@@ -59,12 +59,17 @@ func (t *table) insertAt(idx int, h uint64, tat int64, maxSlots int) {
 	t.count++
 }
 
+// mustGrow reports whether one more entry would make the table grow.
+func (t *table) mustGrow(maxSlots int) bool {
+	return (t.count+1)*4 > len(t.slots)*3 && len(t.slots) < maxSlots
+}
+
 // insert adds h, which must not be present, growing the table when it would
 // pass 3/4 full. maxSlots bounds the growth.
 func (t *table) insert(h uint64, tat int64, maxSlots int) {
 	if len(t.slots) == 0 {
 		t.slots = make([]slot, minSlots)
-	} else if (t.count+1)*4 > len(t.slots)*3 && len(t.slots) < maxSlots {
+	} else if t.mustGrow(maxSlots) {
 		t.resize(len(t.slots) * 2)
 	}
 	i, _ := t.find(h)
