@@ -64,6 +64,7 @@ type UsernameError struct {
 	Reason string
 }
 
+// Error names the reason; it never contains the name.
 func (e *UsernameError) Error() string { return "sanitize: invalid username: " + e.Reason }
 
 // Is reports whether target is ErrInvalidUsername.

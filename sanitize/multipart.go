@@ -106,7 +106,11 @@ func (s *Sanitizer) checkMultipart(body []byte, params string, sc *scratch) erro
 		if err := s.checkValue(sc, bytesOf(dp["name"]), false, LocationBody); err != nil {
 			return err
 		}
-		if filename, ok := dp["filename"]; ok {
+		if filename, ok := dp["filename"]; ok && filename == "" {
+			// Browsers send an empty file input as filename="" with no
+			// content: nothing was uploaded.
+			err = s.checkEmptyFile(p)
+		} else if ok {
 			err = s.checkFile(p, filename, sc)
 		} else {
 			err = s.checkField(p, sc)
@@ -120,6 +124,20 @@ func (s *Sanitizer) checkMultipart(body []byte, params string, sc *scratch) erro
 func (s *Sanitizer) multipartErr() error {
 	if s.off&bitMultipart == 0 {
 		return ErrInvalidMultipart
+	}
+	return nil
+}
+
+// checkEmptyFile accepts a file part without a name only when it has no
+// content either.
+func (s *Sanitizer) checkEmptyFile(p *multipart.Part) error {
+	var one [1]byte
+	n, err := io.ReadFull(p, one[:])
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return s.multipartErr()
+	}
+	if n > 0 && s.off&bitFileType == 0 {
+		return ErrFileType
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ type part struct {
 	data            []byte
 }
 
+// noFile stands for the filename="" a browser sends for an empty file input.
+const noFile = "\x00none"
+
 func multipartRequest(t *testing.T, parts ...part) *http.Request {
 	t.Helper()
 	var body bytes.Buffer
@@ -32,8 +35,12 @@ func multipartRequest(t *testing.T, parts ...part) *http.Request {
 	for _, p := range parts {
 		h := textproto.MIMEHeader{}
 		if p.filename != "" {
+			name := p.filename
+			if name == noFile {
+				name = ""
+			}
 			// The name is written raw, as browsers do, not Go-quoted.
-			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="%s"`, p.field, p.filename))
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="%s"`, p.field, name))
 			h.Set("Content-Type", "application/octet-stream")
 		} else {
 			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q`, p.field))
@@ -76,6 +83,8 @@ func TestUploadRules(t *testing.T) {
 		{"HTML named .txt is refused", uploadOpts, []part{{"notes", "notes.txt", []byte("<html><script>alert(1)</script></html>")}}, 415, RuleFileType},
 		{"binary named .txt is refused", uploadOpts, []part{{"notes", "notes.txt", []byte("abc\x00\x01\x02def")}}, 415, RuleFileType},
 		{"latin-1 text named .txt is refused", uploadOpts, []part{{"notes", "notes.txt", []byte("caf\xe9 au lait")}}, 415, RuleFileType},
+		{"an empty optional file input passes", uploadOpts, []part{{"avatar", noFile, nil}, {"caption", "", []byte("no picture today")}}, 204, ""},
+		{"a nameless file with content is refused", uploadOpts, []part{{"avatar", noFile, pngData}}, 415, RuleFileType},
 		{"a file without extension is refused", uploadOpts, []part{{"f", "README", []byte("hello")}}, 415, RuleFileType},
 		{"an empty file is refused", uploadOpts, []part{{"f", "empty.png", nil}}, 415, RuleFileType},
 		{"a file name with traversal is refused", uploadOpts, []part{{"f", "../../etc/cron.d/x.png", pngData}}, 400, RulePathTraversal},
