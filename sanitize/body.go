@@ -4,37 +4,22 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"unsafe"
 )
 
 // bodyReader is the request body after a Sanitizer has read and checked it:
 // an io.ReadCloser and io.Seeker over the one buffer the body was read into.
-//
-// The header and the bytes share a single allocation: newBodyReader makes a
-// byte slice of header size plus capacity and places the header at its
-// start. The header holds no pointers, so the garbage collector treats the
-// block as plain bytes, and any slice of the body keeps the whole block
-// alive. This saves the second allocation a separate reader struct would
-// cost on every request with a body.
 type bodyReader struct {
-	off int // read offset
-	n   int // body length
-	c   int // capacity of the data area
+	buf []byte // data area; the body is buf[:n]
+	off int    // read offset
+	n   int    // body length
 }
-
-const bodyHeaderSize = int(unsafe.Sizeof(bodyReader{}))
 
 func newBodyReader(capacity int) *bodyReader {
-	mem := make([]byte, bodyHeaderSize+capacity)
-	b := (*bodyReader)(unsafe.Pointer(unsafe.SliceData(mem)))
-	b.c = capacity
-	return b
+	return &bodyReader{buf: make([]byte, capacity)}
 }
 
-// data returns the whole data area, of length c.
-func (b *bodyReader) data() []byte {
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(b), bodyHeaderSize)), b.c)
-}
+// data returns the whole data area.
+func (b *bodyReader) data() []byte { return b.buf }
 
 // bytes returns the body.
 func (b *bodyReader) bytes() []byte { return b.data()[:b.n:b.n] }
@@ -100,11 +85,48 @@ func Body(r *http.Request) (body []byte, ok bool) {
 	return b.bytes(), true
 }
 
-// hasBody reports whether r may carry body bytes. The server gives bodiless
-// requests http.NoBody; a Content-Length of 0 from anything else is treated
-// as unknown, as net/http does for outgoing requests.
+// hasBody reports whether r may carry body bytes. The HTTP/1 server gives
+// bodiless requests http.NoBody, but the HTTP/2 server gives a request that
+// ended with its headers a body of its own type that is empty. So a
+// request with a zero length and some other body is read once: an
+// immediate EOF means no body (r.Body becomes http.NoBody), and a byte that
+// arrives anyway is put back and the body is checked like any other.
 func hasBody(r *http.Request) bool {
-	return r.Body != nil && r.Body != http.NoBody
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	if r.ContentLength != 0 {
+		return true
+	}
+	var one [1]byte
+	n, err := r.Body.Read(one[:])
+	if n == 0 && err == io.EOF {
+		r.Body = http.NoBody
+		return false
+	}
+	r.Body = &unread{first: one[:n], err: err, ReadCloser: r.Body}
+	return true
+}
+
+// unread is a body whose first bytes (and first error) were read ahead.
+type unread struct {
+	first []byte
+	err   error
+	io.ReadCloser
+}
+
+func (u *unread) Read(p []byte) (int, error) {
+	if len(u.first) > 0 {
+		n := copy(p, u.first)
+		u.first = u.first[n:]
+		return n, nil
+	}
+	if u.err != nil {
+		err := u.err
+		u.err = nil
+		return 0, err
+	}
+	return u.ReadCloser.Read(p)
 }
 
 // errBodyRead wraps a failure to read the body (the client went away, or a

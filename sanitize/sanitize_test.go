@@ -413,7 +413,7 @@ type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
-func TestHandlerAllocatesOnlyTheBodyBuffer(t *testing.T) {
+func TestHandlerAllocatesOnlyTheBodyBufferAndItsReader(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
@@ -430,6 +430,6 @@ func TestHandlerAllocatesOnlyTheBodyBuffer(t *testing.T) {
 			r.Body, r.ContentLength = body, int64(len(doc))
 			h.ServeHTTP(w, r)
 		})
-		require.LessOrEqual(t, allocs, 1.0, "mode %d: one allocation, the body buffer", mode)
+		require.LessOrEqual(t, allocs, 2.0, "mode %d: two allocations, the body buffer and the reader over it", mode)
 	}
 }
