@@ -123,9 +123,9 @@ func ceilSeconds(d time.Duration) int64 {
 	return int64((d + time.Second - 1) / time.Second)
 }
 
-// item formats one RateLimit list member: "name";r=<remaining>;t=<seconds>.
-func (p *policyHeaders) rateLimitItem(remaining int, t int64, withT bool) string {
-	b := make([]byte, 0, len(p.item)+32)
+// appendItem appends one RateLimit list member:
+// "name";r=<remaining>;t=<seconds>.
+func (p *policyHeaders) appendItem(b []byte, remaining int, t int64, withT bool) []byte {
 	b = append(b, p.item...)
 	b = append(b, ";r="...)
 	b = strconv.AppendInt(b, int64(max(remaining, 0)), 10)
@@ -133,41 +133,88 @@ func (p *policyHeaders) rateLimitItem(remaining int, t int64, withT bool) string
 		b = append(b, ";t="...)
 		b = strconv.AppendInt(b, t, 10)
 	}
-	return string(b)
+	return b
 }
 
-// resetUnix is the Unix time in seconds, rounded up, after d from now.
-func resetUnix(d time.Duration) string {
+// appendResetUnix appends the Unix time in seconds, rounded up, d from now.
+func appendResetUnix(b []byte, d time.Duration) []byte {
 	ns := time.Now().UnixNano() + int64(d)
-	return strconv.FormatInt((ns+int64(time.Second)-1)/int64(time.Second), 10)
+	return strconv.AppendInt(b, (ns+int64(time.Second)-1)/int64(time.Second), 10)
+}
+
+// values builds up to four header values in one buffer and turns them into
+// strings with two allocations, whatever their number.
+type values struct {
+	b    []byte // over a buffer on the caller's stack
+	ends [4]int
+	n    int
+}
+
+// end marks the end of the value being built.
+func (v *values) end() {
+	v.ends[v.n] = len(v.b)
+	v.n++
+}
+
+// strings returns the values, each as a []string of len == cap, ready for
+// direct assignment into an http.Header.
+func (v *values) strings() [4][]string {
+	var out [4][]string
+	if v.n == 0 {
+		return out
+	}
+	s := string(v.b)
+	all := make([]string, v.n)
+	start := 0
+	for i := 0; i < v.n; i++ {
+		all[i] = s[start:v.ends[i]]
+		out[i] = all[i : i+1 : i+1]
+		start = v.ends[i]
+	}
+	return out
 }
 
 // writeRejectionHeaders sets Retry-After and the headers of the limiter
 // that rejected.
 func (l *Limiter) writeRejectionHeaders(w http.ResponseWriter, rt Rate, d Decision) {
-	h := w.Header()
-	var vals []string
-	if d.RetryAfter >= 0 || l.headers != HeadersNone {
-		vals = make([]string, 4)
-	}
+	var buf [224]byte
+	v := values{b: buf[:0]}
 	t, withT := int64(0), d.RetryAfter >= 0
+	legacy, draft := l.headers.legacy(), l.headers.draft()
 	if withT {
 		t = max(ceilSeconds(d.RetryAfter), 1)
-		vals[0] = strconv.FormatInt(t, 10)
-		h[hdrRetryAfter] = vals[0:1:1]
+		v.b = strconv.AppendInt(v.b, t, 10)
+		v.end()
+	}
+	if legacy {
+		v.b = strconv.AppendInt(v.b, int64(max(d.Remaining, 0)), 10)
+		v.end()
+		v.b = appendResetUnix(v.b, max(d.ResetAfter, d.RetryAfter))
+		v.end()
 	}
 	p := l.headersFor(rt)
-	if l.headers.legacy() {
-		h[hdrLimit] = p.limit
-		vals[1] = strconv.Itoa(max(d.Remaining, 0))
-		h[hdrRemaining] = vals[1:2:2]
-		vals[2] = resetUnix(max(d.ResetAfter, d.RetryAfter))
-		h[hdrReset] = vals[2:3:3]
+	if draft {
+		v.b = p.appendItem(v.b, d.Remaining, t, withT)
+		v.end()
 	}
-	if l.headers.draft() {
+	if v.n == 0 {
+		return
+	}
+	h := w.Header()
+	vals, i := v.strings(), 0
+	if withT {
+		h[hdrRetryAfter] = vals[i]
+		i++
+	}
+	if legacy {
+		h[hdrLimit] = p.limit
+		h[hdrRemaining] = vals[i]
+		h[hdrReset] = vals[i+1]
+		i += 2
+	}
+	if draft {
 		h[hdrPolicy] = p.policy
-		vals[3] = p.rateLimitItem(d.Remaining, t, withT)
-		h[hdrRateLimit] = vals[3:4:4]
+		h[hdrRateLimit] = vals[i]
 	}
 }
 
@@ -177,7 +224,6 @@ func writeHeaders(w http.ResponseWriter, done []spent) {
 	if len(done) == 0 {
 		return
 	}
-	h := w.Header()
 	tightest := -1
 	for i, s := range done {
 		if s.l.headers.legacy() && (tightest < 0 || s.d.Remaining < done[tightest].d.Remaining ||
@@ -186,37 +232,53 @@ func writeHeaders(w http.ResponseWriter, done []spent) {
 		}
 	}
 	if len(done) == 1 {
-		s := done[0]
-		if tightest < 0 && !s.l.headers.draft() {
-			return
-		}
-		p := s.l.headersFor(s.rate)
-		vals := make([]string, 3)
-		if tightest == 0 {
-			h[hdrLimit] = p.limit
-			vals[0] = strconv.Itoa(s.d.Remaining)
-			h[hdrRemaining] = vals[0:1:1]
-			vals[1] = resetUnix(s.d.ResetAfter)
-			h[hdrReset] = vals[1:2:2]
-		}
-		if s.l.headers.draft() {
-			h[hdrPolicy] = p.policy
-			vals[2] = p.rateLimitItem(s.d.Remaining, ceilSeconds(s.d.ResetAfter), true)
-			h[hdrRateLimit] = vals[2:3:3]
-		}
+		writeOneLimitHeaders(w, done[0], tightest == 0)
 		return
 	}
+	h := w.Header()
 	if tightest >= 0 {
 		s := done[tightest]
 		h[hdrLimit] = s.l.headersFor(s.rate).limit
 		h.Set(hdrRemaining, strconv.Itoa(s.d.Remaining))
-		h.Set(hdrReset, resetUnix(s.d.ResetAfter))
+		h.Set(hdrReset, string(appendResetUnix(nil, s.d.ResetAfter)))
 	}
 	for _, s := range done {
 		if s.l.headers.draft() {
 			p := s.l.headersFor(s.rate)
 			h.Add(hdrPolicy, p.policy[0])
-			h.Add(hdrRateLimit, p.rateLimitItem(s.d.Remaining, ceilSeconds(s.d.ResetAfter), true))
+			h.Add(hdrRateLimit, string(p.appendItem(nil, s.d.Remaining, ceilSeconds(s.d.ResetAfter), true)))
 		}
+	}
+}
+
+// writeOneLimitHeaders is writeHeaders for the common case of one limiter.
+func writeOneLimitHeaders(w http.ResponseWriter, s spent, legacy bool) {
+	draft := s.l.headers.draft()
+	if !legacy && !draft {
+		return
+	}
+	p := s.l.headersFor(s.rate)
+	var buf [224]byte
+	v := values{b: buf[:0]}
+	if legacy {
+		v.b = strconv.AppendInt(v.b, int64(s.d.Remaining), 10)
+		v.end()
+		v.b = appendResetUnix(v.b, s.d.ResetAfter)
+		v.end()
+	}
+	if draft {
+		v.b = p.appendItem(v.b, s.d.Remaining, ceilSeconds(s.d.ResetAfter), true)
+		v.end()
+	}
+	h := w.Header()
+	vals := v.strings()
+	if legacy {
+		h[hdrLimit] = p.limit
+		h[hdrRemaining] = vals[0]
+		h[hdrReset] = vals[1]
+	}
+	if draft {
+		h[hdrPolicy] = p.policy
+		h[hdrRateLimit] = vals[v.n-1]
 	}
 }

@@ -72,12 +72,12 @@ type MemoryOptions struct {
 //     at most one extra rate per shard instead of unlimited fresh bursts,
 //     and existing keys keep their exact state. Stats counts overflows.
 //   - Idle keys are released incrementally: operations examine on average
-//     a quarter of a slot of their shard and an eighth of a slot of
-//     another shard (and a few more before a table would grow), delete the buckets that are full again, and shrink
-//     tables as they empty, so memory returns to its baseline after keys go
-//     idle. There is
-//     no background goroutine and no stop-the-world sweep; Sweep walks all
-//     shards one at a time for callers that want memory back sooner.
+//     a quarter of a slot of their shard and an eighth of a slot of another
+//     shard (and a few more before a table would grow), delete the buckets
+//     that are full again, and shrink tables as they empty, so memory
+//     returns to its baseline after keys go idle. There is no background
+//     goroutine and no stop-the-world sweep; Sweep walks all shards one at
+//     a time for callers that want memory back sooner.
 //   - Time is a monotonic clock reading, never the wall clock, and a stale
 //     reading never earns tokens (see golang/go#71360).
 //
@@ -219,21 +219,21 @@ func (s *MemoryStore) take(sh *shard, h uint64, now int64, r Rate, cost int) Dec
 			tau := interval * int64(r.burst)
 			base := max(sl.tat, now)
 			next := base + interval*int64(cost)
-			if allowAt := next - tau; allowAt <= now {
-				sl.tat = next
-				return Decision{
-					Allowed:    true,
-					Limit:      r.burst,
-					Remaining:  int((now - allowAt) / interval),
-					ResetAfter: time.Duration(next - now),
-				}
-			} else {
+			allowAt := next - tau
+			if allowAt > now {
 				return Decision{
 					Limit:      r.burst,
 					Remaining:  int(max(tau-(base-now), 0) / interval),
 					RetryAfter: time.Duration(allowAt - now),
 					ResetAfter: time.Duration(base - now),
 				}
+			}
+			sl.tat = next
+			return Decision{
+				Allowed:    true,
+				Limit:      r.burst,
+				Remaining:  int((now - allowAt) / interval),
+				ResetAfter: time.Duration(next - now),
 			}
 		}
 		idx = i
