@@ -45,9 +45,10 @@ type Options struct {
 	// Exempt reports requests this limiter ignores: health checks, internal
 	// networks (see ExemptPrefixes). Default nil: none.
 	Exempt func(r *http.Request) bool
-	// Store keeps the buckets. Default: a MemoryStore of its own with
-	// default MemoryOptions. Use redisstore's rate-limit store to share
-	// limits between instances.
+	// Store keeps the buckets. Default: a MemoryStore of the limiter's own,
+	// with default MemoryOptions (at most 1,048,576 keys, 32 MiB). Limiters
+	// may share one store (their Names keep their buckets apart); use
+	// redisstore's RateLimitStore to share limits between instances.
 	Store Store
 	// FailOpen lets requests through when the store fails (an error or a
 	// timeout). Default false: fail closed with 503 Service Unavailable and
