@@ -29,6 +29,7 @@ require (
 	go.uber.org/atomic v1.11.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/net v0.58.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
@@ -38,6 +39,7 @@ require (
 
 require (
 	github.com/gatehouse-go/gatehouse v0.0.0
+	github.com/gatehouse-go/gatehouse/cmd/gatehouse-scan v0.0.0-00010101000000-000000000000
 	github.com/gatehouse-go/gatehouse/prommetrics v0.0.0-00010101000000-000000000000
 	github.com/gatehouse-go/gatehouse/redisstore v0.0.0-00010101000000-000000000000
 	github.com/golang-jwt/jwt/v5 v5.3.1

@@ -137,10 +137,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (_ *server, er
 	if err != nil {
 		return nil, err
 	}
-	var kept interface {
-		audit.Recorder
-		audit.Querier
-	} = audit.NewMemory(1000)
+	var kept eventStore = audit.NewMemory(1000)
 	if st.auditLog != nil {
 		kept = st.auditLog
 	}
@@ -189,21 +186,23 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (_ *server, er
 	}
 
 	// Rate limits, all in one store (memory or Redis) and kept apart by name.
-	limiter := func(name string, rate ratelimit.Rate, key ratelimit.KeyFunc, tiers ratelimit.RateFunc) *ratelimit.Limiter {
-		l, lerr := ratelimit.New(ratelimit.Options{Name: name, Rate: rate, Key: key, RateFor: tiers, Store: st.rates, Audit: events})
+	// Routes with a quota announce it (RateLimit, X-RateLimit-*); the per-IP
+	// safety net on every request speaks only through its 429's Retry-After.
+	limiter := func(name string, rate ratelimit.Rate, key ratelimit.KeyFunc, tiers ratelimit.RateFunc, hdr ratelimit.HeaderMode) *ratelimit.Limiter {
+		l, lerr := ratelimit.New(ratelimit.Options{Name: name, Rate: rate, Key: key, RateFor: tiers, Store: st.rates, Headers: hdr, Audit: events})
 		err = errors.Join(err, lerr)
 		return l
 	}
-	rl := cfg.RateLimits
+	rl, all := cfg.RateLimits, ratelimit.HeadersAll
 	roleTiers, err := ratelimit.Tiers(api.RoleOf, map[string]ratelimit.Rate{"user": rl.ChatUser, "staff": rl.ChatStaff, "admin": rl.ChatAdmin})
 	if err != nil {
 		return nil, err
 	}
-	perIP := limiter("ip", rl.IP, ratelimit.ByIP, nil)
-	registerLimit := limiter("register", rl.Register, ratelimit.ByIP, nil)
-	loginLimit := limiter("login", rl.Login, ratelimit.ByIP, nil)
-	chatPerUser := limiter("chat", rl.ChatUser, ratelimit.ByContext(api.SubjectOf), roleTiers)
-	chatPerIP := limiter("chat-ip", rl.ChatIP, ratelimit.ByIP, nil)
+	perIP := limiter("ip", rl.IP, ratelimit.ByIP, nil, ratelimit.HeadersNone)
+	registerLimit := limiter("register", rl.Register, ratelimit.ByIP, nil, all)
+	loginLimit := limiter("login", rl.Login, ratelimit.ByIP, nil, all)
+	chatPerUser := limiter("chat", rl.ChatUser, ratelimit.ByContext(api.SubjectOf), roleTiers, all)
+	chatPerIP := limiter("chat-ip", rl.ChatIP, ratelimit.ByIP, nil, all)
 	if err != nil {
 		return nil, err
 	}

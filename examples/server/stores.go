@@ -48,6 +48,12 @@ func (s *server) close(logger *slog.Logger) {
 	}
 }
 
+// eventStore records security events and answers queries about them.
+type eventStore interface {
+	audit.Recorder
+	audit.Querier
+}
+
 // stores are the state the server keeps. Each is in memory unless Redis
 // (counters and revocations: short-lived, hot) or PostgreSQL (users, API
 // keys, security events: durable) is configured; either way several
