@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -21,6 +23,15 @@ var cannedReply = chatReply{
 	Model: "gatehouse-example",
 }
 
+// cannedBody is cannedReply as sent, encoded once.
+var cannedBody = func() []byte {
+	b, err := json.Marshal(cannedReply)
+	if err != nil {
+		panic(err) // a struct of two strings always marshals
+	}
+	return append(b, '\n')
+}()
+
 // Chat handles POST /api/agent/chat {message}: a canned reply. The
 // message is checked but never interpreted, stored or echoed.
 func (a *App) Chat(w http.ResponseWriter, r *http.Request) {
@@ -34,5 +45,9 @@ func (a *App) Chat(w http.ResponseWriter, r *http.Request) {
 		ErrInvalidMessage.Write(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, cannedReply)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(cannedBody)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(cannedBody)
 }
