@@ -58,6 +58,10 @@ type testServer struct {
 	jwtSecret []byte
 	users     users.Store // the server's user directory, to make admins
 	stdout    *lockedBuffer
+	stop      func() // shuts the server down (once) and checks it went cleanly
+
+	env                map[string]string // its secrets
+	pgURL, redisPrefix string            // its shared stores
 }
 
 type lockedBuffer struct {
@@ -94,33 +98,46 @@ func randomSecret() string {
 // and stops it, checking a clean shutdown, when the test ends.
 func startServer(t *testing.T, b backend, cfgJSON string) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.json")
+	return startInstance(t, b, cfgJSON, nil)
+}
+
+// startInstance is startServer; with peer set, the new server is another
+// instance of peer's service: the same secrets, Redis prefix and database.
+func startInstance(t *testing.T, b backend, cfgJSON string, peer *testServer) *testServer {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.json")
 	require.NoError(t, os.WriteFile(path, []byte(cfgJSON), 0o600))
-	env := map[string]string{
+	s := &testServer{stdout: &lockedBuffer{}, env: map[string]string{
 		"GATEHOUSE_JWT_SECRET": randomSecret(), "GATEHOUSE_CSRF_KEY": randomSecret(),
 		"GATEHOUSE_APIKEY_PEPPER": randomSecret(), "GATEHOUSE_AUDIT_KEY": randomSecret(),
+	}}
+	if peer != nil {
+		s.env, s.pgURL, s.redisPrefix = peer.env, peer.pgURL, peer.redisPrefix
 	}
+	s.jwtSecret = []byte(s.env["GATEHOUSE_JWT_SECRET"])
 	args := []string{"-addr", "127.0.0.1:0", "-config", path}
-	var pgURL, redisPrefix string
 	if b == sharedBackend {
-		_, redisPrefix = redistest.Client(t) // its keys are deleted when the test ends
-		pgURL = sqltest.URL(t)
-		args = append(args, "-redis", redistest.URL(t), "-postgres", pgURL)
+		if peer == nil {
+			_, s.redisPrefix = redistest.Client(t) // its keys are deleted when the test ends
+			s.pgURL = sqltest.URL(t)
+		}
+		args = append(args, "-redis", redistest.URL(t), "-postgres", s.pgURL)
 	}
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	cfg, err := loadConfig(args, func(k string) string { return env[k] }, io.Discard, logger)
+	cfg, err := loadConfig(args, func(k string) string { return s.env[k] }, io.Discard, logger)
 	require.NoError(t, err)
-	if redisPrefix != "" {
-		cfg.RedisPrefix = redisPrefix
+	if s.redisPrefix != "" {
+		cfg.RedisPrefix = s.redisPrefix
 	}
-	s := &testServer{jwtSecret: []byte(env["GATEHOUSE_JWT_SECRET"]), stdout: &lockedBuffer{}}
-	if b == memoryBackend {
+	switch {
+	case b == memoryBackend:
 		s.users = users.NewMemory(0)
 		cfg.users = s.users
-	} else {
-		db, err := sql.Open("pgx", pgURL)
+	case peer != nil:
+		s.users = peer.users
+	default:
+		db, err := sql.Open("pgx", s.pgURL)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
 		s.users, err = users.NewPostgres(context.Background(), db)
@@ -141,14 +158,20 @@ func startServer(t *testing.T, b backend, cfgJSON string) *testServer {
 		cancel()
 		t.Fatalf("server did not start within 30s\n%s", logs.String())
 	}
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				require.NoError(t, err, "shutdown")
+			case <-time.After(30 * time.Second):
+				t.Error("server did not shut down within 30s")
+			}
+		})
+	}
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err, "shutdown")
-		case <-time.After(30 * time.Second):
-			t.Error("server did not shut down within 30s")
-		}
+		s.stop()
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())
 		}
