@@ -360,3 +360,20 @@ func TestAdmin(t *testing.T) {
 		s.do(t, "GET", "/api/admin/security-events?limit=x", nil, admin.bearer()...).requireProblem(t, http.StatusBadRequest, "invalid_parameter")
 	})
 }
+
+// TestInsecureCookies checks the local-development cookie mode.
+func TestInsecureCookies(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, memoryBackend, `{"insecure_cookies": true}`)
+	u := s.register(t, newName("yuri"))
+	r := s.do(t, "POST", "/api/auth/login", map[string]string{"username": u.Username, "password": strong})
+	require.Equal(t, http.StatusOK, r.status)
+	names := map[string]bool{}
+	for _, c := range r.cookies {
+		names[c.Name] = true
+		require.False(t, c.Secure, c.Name)
+		require.NotEqual(t, http.SameSiteNoneMode, c.SameSite, c.Name)
+	}
+	require.Equal(t, map[string]bool{"access_token": true, "refresh_token": true, "csrf": true}, names,
+		"the __Host- and __Secure- prefixes need Secure cookies")
+}

@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serveConfig(ctx, cfg, logger, stdout, ready)
 }
 
+// serveConfig builds the server for cfg, listens, and serves until ctx ends.
 func serveConfig(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Writer, ready func(string)) error {
 	srv, err := build(ctx, cfg, logger)
 	if err != nil {
@@ -84,8 +85,7 @@ func serveConfig(ctx context.Context, cfg *Config, logger *slog.Logger, stdout i
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	limits, grace := cfg.Server.Limits(), time.Duration(cfg.ShutdownGrace)
-	metricsDone := make(chan error, 1)
+	limits, grace, metricsDone := cfg.Server.Limits(), time.Duration(cfg.ShutdownGrace), make(chan error, 1)
 	if cfg.MetricsAddr == "" {
 		metricsDone <- nil
 	} else { // metrics on their own, private listener, never on the public API
