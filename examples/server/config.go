@@ -157,8 +157,8 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 const minSecretLen = 32
 
 // loadConfig reads the configuration from args (flags), getenv and the
-// file named by -config; warn receives warnings (generated secrets,
-// readable secret files).
+// file named by -config. Flag errors and usage go to stderr; warnings
+// (generated secrets, secret files others may read) to logger.
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer, logger *slog.Logger) (*Config, error) {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -215,6 +215,9 @@ func readConfigFile(path string, cfg *Config) error {
 	dec.DisallowUnknownFields() // a misspelt setting is an error, not a silent default
 	if err := dec.Decode(cfg); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("config %s: more than one JSON value", path)
 	}
 	return nil
 }

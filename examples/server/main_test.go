@@ -157,6 +157,8 @@ func TestConfig(t *testing.T) {
 		{"a missing file", []string{"-config", filepath.Join(dir, "nope.json")}, env(), "no such file"},
 		{"a refresh shorter than access", []string{"-config", write("ttl.json", `{"access_ttl":"1h","refresh_ttl":"1m"}`)}, env(), "refresh_ttl"},
 		{"a stray argument", []string{"serve"}, env(), "unexpected argument"},
+		{"two values in the file", []string{"-config", write("two.json", `{} {"addr":":80"}`)}, env(), "more than one JSON value"},
+		{"a proxy that is not a network", []string{"-config", write("proxy.json", `{"trusted_proxies":["10.0.0.1"]}`)}, env(), "no '/'"},
 		{"an unknown flag", []string{"-port", "80"}, env(), "flag provided but not defined"},
 	} {
 		t.Run(c.name+" is an error", func(t *testing.T) {
